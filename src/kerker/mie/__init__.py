@@ -1,0 +1,27 @@
+"""Exact, batched, differentiable Mie theory of core-shell spheres.
+
+Public entry points: :func:`efficiencies` (also ``kerker.efficiencies``),
+:func:`mie_coefficients`, :func:`multipoles`, :func:`angular_amplitudes`,
+:func:`scattering_pattern`. Lower-level pieces: :mod:`kerker.mie.special`
+(Riccati-Bessel functions) and :mod:`kerker.mie.coreshell` (the coefficient kernel).
+"""
+
+from kerker.mie.observables import (
+    Efficiencies,
+    Multipoles,
+    angular_amplitudes,
+    efficiencies,
+    mie_coefficients,
+    multipoles,
+    scattering_pattern,
+)
+
+__all__ = [
+    "Efficiencies",
+    "Multipoles",
+    "angular_amplitudes",
+    "efficiencies",
+    "mie_coefficients",
+    "multipoles",
+    "scattering_pattern",
+]

@@ -1,0 +1,120 @@
+"""Mie coefficients of a core-shell sphere (a homogeneous sphere is the special case).
+
+The interface conditions are those of Bohren & Huffman (1983, §8.1) and the layer
+recursion of Yang, Appl. Opt. 42, 1710 (2003), but written in *projective* (homogeneous)
+form: every logarithmic derivative ``H = N / M`` is carried as the pair ``(N, M)``.
+The classical forms divide by ``psi_n(m x)``, whose real zeros in lossless layers make
+ratio-based codes (and the ``Q_n`` recurrence started from ``sin z``) lose all accuracy
+when ``n k0 r`` hits a multiple of pi; the projective form has no such poles. Absorbing
+layers are handled by the exponential scalings of :mod:`kerker.mie.special`, which are
+combined analytically so that no intermediate can overflow.
+
+Notation: ``m_core``, ``m_shell`` are refractive indices relative to the embedding
+medium, ``x_core = k r_core``, ``x_shell = k r_shell`` with ``k = 2 pi n_env / wavelength``
+and ``r_shell`` the *outer* radius. Time dependence ``exp(-i omega t)``: Im m > 0 is loss.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from kerker.mie.special import miller_start, riccati_psi, riccati_zeta
+
+__all__ = ["coefficients_orders_first", "coefficients_torch"]
+
+
+def coefficients_orders_first(
+    m_core: torch.Tensor,
+    m_shell: torch.Tensor,
+    x_core: torch.Tensor,
+    x_shell: torch.Tensor,
+    n_max: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Core-shell Mie coefficients with the order axis first, shape (n_max, B).
+
+    The layout of the inner kernel (contiguous rows per order); see
+    :func:`coefficients_torch` for the parameters.
+    """
+    x_core = x_core.to(torch.complex128)
+    x_shell = x_shell.to(torch.complex128)
+    z0 = m_core * x_core  # core medium at the core radius
+    z1 = m_shell * x_core  # shell medium at the core radius
+    z2 = m_shell * x_shell  # shell medium at the outer radius
+    b = z0.shape[0]
+
+    # All psi arguments in one backward recurrence, all zeta arguments in one forward one.
+    z_psi = torch.cat([z0, z1, z2, x_shell])
+    n_start = miller_start(n_max, float(z_psi.detach().abs().max()))
+    psi, dpsi = riccati_psi(z_psi, n_max, n_start)
+    zeta, dzeta = riccati_zeta(torch.cat([z1, z2, x_shell]), n_max)
+    psi_z0, psi_z1, psi_z2, psi_x = psi.split(b, dim=1)
+    dpsi_z0, dpsi_z1, dpsi_z2, _ = dpsi.split(b, dim=1)
+    zeta_z1, zeta_z2, zeta_x = zeta.split(b, dim=1)
+    dzeta_z1, dzeta_z2, _ = dzeta.split(b, dim=1)
+
+    # psi carries e^{i s z} (s = sign Im z) and zeta carries e^{-i z}; bringing the
+    # shell's inner radius to the scale of its outer radius costs exp(i (1 + s)(z2 - z1)),
+    # of modulus exp(-2 Im(z2 - z1)) <= 1 for passive shells and 1 for gain.
+    s_shell = torch.where(z1.imag >= 0, 1.0, -1.0).to(torch.float64)
+    e_shift = torch.exp(1j * (1.0 + s_shell) * (z2 - z1))
+    inv_zeta_z1 = 1.0 / zeta_z1[1:]
+    zeta_ratio = zeta_z2[1:] * inv_zeta_z1 * e_shift
+    dzeta_ratio = dzeta_z2[1:] * inv_zeta_z1 * e_shift
+    d3_z1 = dzeta_z1[1:] * inv_zeta_z1
+
+    n_core, m_core_fn = dpsi_z0[1:], psi_z0[1:]  # core log-derivative H_1 = N / M
+    p1, dp1 = psi_z1[1:], dpsi_z1[1:]
+    p2, dp2 = psi_z2[1:], dpsi_z2[1:]
+
+    n = torch.arange(1, n_max + 1, dtype=torch.float64, device=z0.device).unsqueeze(-1)
+    n_over_x = n / x_shell
+    # Outer medium (real x): psi carries e^{ix}, zeta e^{-ix}; a_n, b_n get e^{-2ix} once.
+    psi_out, psi_out_prev = psi_x[1:], psi_x[:-1]
+    xi_out, xi_out_prev = zeta_x[1:], zeta_x[:-1]
+    e_out = torch.exp(-2j * x_shell)
+
+    def outer(transfer: torch.Tensor, weight_out: torch.Tensor) -> torch.Tensor:
+        # Shell log-derivative at the outer radius, H = num / den, from the interface
+        # condition at the core radius expressed as t N / M (t = index ratio).
+        tn = transfer * n_core
+        c_left = d3_z1 * m_core_fn - tn
+        c_right = dp1 * m_core_fn - tn * p1
+        num = c_left * dp2 - c_right * dzeta_ratio
+        den = c_left * p2 - c_right * zeta_ratio
+        lead = weight_out * num + n_over_x * den
+        return (lead * psi_out - den * psi_out_prev) / (lead * xi_out - den * xi_out_prev) * e_out
+
+    ratio = m_shell / m_core
+    return outer(ratio, 1.0 / m_shell), outer(1.0 / ratio, m_shell)
+
+
+def coefficients_torch(
+    m_core: torch.Tensor,
+    m_shell: torch.Tensor,
+    x_core: torch.Tensor,
+    x_shell: torch.Tensor,
+    n_max: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Core-shell Mie coefficients ``a_n, b_n`` for ``n = 1 .. n_max`` (torch, no validation).
+
+    Parameters
+    ----------
+    m_core, m_shell : torch.Tensor, complex128, shape (B,)
+        Relative refractive indices of core and shell.
+    x_core, x_shell : torch.Tensor, float64 or complex128, shape (B,)
+        Size parameters of the core radius and of the outer radius, ``0 < x_core <= x_shell``.
+    n_max : int
+        Number of orders.
+
+    Returns
+    -------
+    a, b : torch.Tensor, complex128, shape (B, n_max)
+        Electric (``a_n``) and magnetic (``b_n``) scattering coefficients, BH convention.
+
+    Notes
+    -----
+    Inputs are validated by the public wrappers (:func:`kerker.mie.mie_coefficients`,
+    :func:`kerker.efficiencies`); this kernel assumes finite, positive sizes.
+    """
+    a, b = coefficients_orders_first(m_core, m_shell, x_core, x_shell, n_max)
+    return a.T, b.T
