@@ -73,12 +73,15 @@ def coefficients_orders_first(
     xi_out, xi_out_prev = zeta_x[1:], zeta_x[:-1]
     e_out = torch.exp(-2j * x_shell)
 
+    d3_m = d3_z1 * m_core_fn
+    dp1_m = dp1 * m_core_fn
+
     def outer(transfer: torch.Tensor, weight_out: torch.Tensor) -> torch.Tensor:
         # Shell log-derivative at the outer radius, H = num / den, from the interface
         # condition at the core radius expressed as t N / M (t = index ratio).
         tn = transfer * n_core
-        c_left = d3_z1 * m_core_fn - tn
-        c_right = dp1 * m_core_fn - tn * p1
+        c_left = d3_m - tn
+        c_right = torch.addcmul(dp1_m, tn, p1, value=-1)
         num = c_left * dp2 - c_right * dzeta_ratio
         den = c_left * p2 - c_right * zeta_ratio
         lead = weight_out * num + n_over_x * den

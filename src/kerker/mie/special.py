@@ -76,8 +76,8 @@ def _powers_of_i(n_max: int, like: torch.Tensor) -> torch.Tensor:
 
 def _derivative_of(values: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     """``f_n'`` for ``n = 1 .. N`` from ``f_n``, ``n = 0 .. N`` (shape (N+1, B))."""
-    n = _order_vector(values.shape[0] - 1, z).unsqueeze(-1)
-    return values[:-1] - n[1:] * (1.0 / z) * values[1:]
+    n_over_z = _order_vector(values.shape[0] - 1, z)[1:].unsqueeze(-1) * (1.0 / z)
+    return torch.addcmul(values[:-1], n_over_z, values[1:], value=-1)
 
 
 def _miller_seed(abs_z: torch.Tensor, n_start: int) -> torch.Tensor:

@@ -1,7 +1,13 @@
 """Plots and reports: read computed results and draw them; no physics is computed here."""
 
-from kerker.report._artifacts import provenance, write_json_atomic
+from kerker._artifacts import provenance, write_json_atomic
 from kerker.report._materials_plot import plot_refractive_index
 from kerker.report._mie_plots import plot_radiation_pattern, plot_spectra
 
-__all__ = ["plot_radiation_pattern", "plot_refractive_index", "plot_spectra", "provenance", "write_json_atomic"]
+__all__ = [
+    "plot_radiation_pattern",
+    "plot_refractive_index",
+    "plot_spectra",
+    "provenance",
+    "write_json_atomic",
+]

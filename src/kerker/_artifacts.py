@@ -1,4 +1,8 @@
-"""Writing result files atomically, with the provenance every artifact must carry."""
+"""Writing result files atomically, with the provenance every artifact must carry.
+
+Foundational (imported by every stage, imports none of them) so that upstream stages
+such as `dataset` can record provenance without importing `report`.
+"""
 
 from __future__ import annotations
 

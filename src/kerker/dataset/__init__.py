@@ -1,0 +1,37 @@
+"""Core-shell efficiency datasets (exact Mie theory, HDF5) and their preprocessing.
+
+Build the paper's set (7 x 7 materials, 50 x 50 sizes in 1-100 nm, 64 wavelengths in
+400-800 nm, 122,500 particles) with ``kerker dataset build`` or :func:`build_dataset`,
+read it with :func:`open_dataset`. The fitted, invertible transformers that map designs
+and spectra to network inputs and targets live in :mod:`kerker.dataset.scalers`. Format,
+resume semantics and provenance: ``docs/dataset.md``.
+
+Examples
+--------
+>>> from kerker.dataset import DatasetConfig, build_dataset, open_dataset
+>>> build_dataset("data/coreshell.h5", DatasetConfig())   # doctest: +SKIP
+>>> ds = open_dataset("data/coreshell.h5")                # doctest: +SKIP
+>>> ds.q_back[ds.split("train")].shape                    # doctest: +SKIP
+(108000, 64)
+"""
+
+from kerker.dataset._config import PRESETS, DatasetConfig
+from kerker.dataset._generate import build_dataset, dataset_particles, dataset_split, material_permittivities
+from kerker.dataset._store import TARGETS, Dataset, open_dataset
+from kerker.dataset.scalers import DesignEncoder, Log1pMinMaxScaler, MinMaxScaler, OneHotEncoder
+
+__all__ = [
+    "PRESETS",
+    "TARGETS",
+    "Dataset",
+    "DatasetConfig",
+    "DesignEncoder",
+    "Log1pMinMaxScaler",
+    "MinMaxScaler",
+    "OneHotEncoder",
+    "build_dataset",
+    "dataset_particles",
+    "dataset_split",
+    "material_permittivities",
+    "open_dataset",
+]
