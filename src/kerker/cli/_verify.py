@@ -1,0 +1,260 @@
+"""``kerker lattice verify``: full-wave check of lattices with treams (optional extra).
+
+Parse arguments, build a :class:`kerker.verify.VerifyConfig`, call the library, write the
+JSON and the figures; no physics here. Registers itself under the existing ``lattice``
+command group, so ``kerker.cli._lattice`` needs no change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+_NAMED_TAUS = ("square", "tau_star", "hexagonal", "rectangular")
+
+_DESCRIPTION = (
+    "Solve a monolayer of identical dielectric spheres in vacuum on the lattice a(1, tau) at fixed cell area "
+    "with the T-matrix solver treams (optional extra: pip install 'kerker[verify]'). For each lattice: "
+    "reflectance R and transmittance T of x/y (s/p) polarized plane waves over wavelength (nm) and angle of "
+    "incidence (deg), the anisotropy contrast maps |R_x - R_y| and |T_x - T_y|, the check R + T = 1, and the "
+    "convergence in multipole order lmax and in the kept diffraction orders. Then the bridge: the long-wavelength "
+    "normal-incidence polarization splitting over 16 lattices at equal area against the quasi-static y|G2*(tau)| "
+    "of kerker.lattice, with Pearson and Spearman correlations. Writes verify.json (config, provenance, data) and "
+    "verify_contrast_maps.png, verify_spectra.png, verify_bridge.png. Defaults: n = 3.5, radius 100 nm, area "
+    "400^2 nm^2, 500-1500 nm in 101 steps, 0-40 deg in 9 steps, lmax 3; lattices i, tau*, exp(i pi/3), 1.5i."
+)
+
+
+def _tau(text: str):
+    from kerker.cli._lattice import _complex
+
+    if text in _NAMED_TAUS:
+        return text
+    return _complex(text)
+
+
+def _angles(text: str) -> tuple:
+    try:
+        start, stop, num = text.split(":")
+        values = np.linspace(float(start), float(stop), int(num))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected START:STOP:N in degrees, e.g. 0:40:9; received {text!r}") from None
+    return tuple(float(v) for v in values)
+
+
+def _lattice_action(subparsers):
+    lat = subparsers.choices.get("lattice")
+    if lat is None:
+        raise RuntimeError("register kerker.cli._lattice before kerker.cli._verify: the 'lattice' group is missing")
+    for action in lat._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise RuntimeError("the 'lattice' command has no sub-command set to add 'verify' to")
+
+
+def register(subparsers) -> None:
+    """Add ``verify`` to the existing ``lattice`` command group of ``subparsers``."""
+    p = _lattice_action(subparsers).add_parser(
+        "verify",
+        help="full-wave check with treams: R/T maps, |R_x - R_y| contrast, splitting vs y|G2*| (optional extra)",
+        description=_DESCRIPTION,
+    )
+    p.add_argument("--out", default="results/verify", help="folder for verify.json (default results/verify)")
+    p.add_argument("--figures", default=None, help="folder for the PNGs (default: the --out folder)")
+    p.add_argument("--radius", type=float, default=100.0, help="sphere radius in nm (default 100)")
+    p.add_argument("--index", type=float, default=3.5, help="sphere refractive index, lossless (default 3.5)")
+    p.add_argument(
+        "--area",
+        type=float,
+        default=160000.0,
+        help="cell area in nm^2, equal for every tau (default 160000 = 400^2; must keep spheres apart)",
+    )
+    p.add_argument("--wl-min", type=float, default=500.0, help="shortest wavelength of the maps in nm (default 500)")
+    p.add_argument("--wl-max", type=float, default=1500.0, help="longest wavelength of the maps in nm (default 1500)")
+    p.add_argument("--n-wl", type=int, default=101, help="number of wavelengths (default 101)")
+    p.add_argument(
+        "--angles",
+        type=_angles,
+        default=_angles("0:40:9"),
+        help="angles of incidence START:STOP:N in degrees (default 0:40:9)",
+    )
+    p.add_argument("--lmax", type=int, default=3, help="multipole order of the sphere T-matrix (default 3)")
+    p.add_argument(
+        "--tau",
+        type=_tau,
+        action="append",
+        default=None,
+        help="lattice of the maps (repeatable): a complex number like 0.5+1.2j or one of "
+        + ", ".join(_NAMED_TAUS)
+        + " (default: all four named ones)",
+    )
+    p.add_argument(
+        "--bridge-wavelength", type=float, default=3000.0, help="headline wavelength of the bridge in nm (default 3000)"
+    )
+    p.add_argument("--workers", type=int, default=1, help="processes for the maps (default 1; 2 on a 2-core machine)")
+    p.add_argument(
+        "--skip",
+        choices=("maps", "bridge", "convergence"),
+        action="append",
+        default=[],
+        help="leave out one part (repeatable)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke-test settings: 11 wavelengths, 3 angles, bridge at 3000 nm only, lmax 2-3 convergence",
+    )
+    p.set_defaults(func=_cmd_verify)
+
+
+def _config(args):
+    from kerker.verify import DEFAULT_LATTICES, MonolayerConfig, VerifyConfig
+
+    named = dict(DEFAULT_LATTICES)
+    if args.tau:
+        lattices = tuple((t, named[t]) if isinstance(t, str) else (f"tau={t.real:g}{t.imag:+g}i", t) for t in args.tau)
+    else:
+        lattices = DEFAULT_LATTICES
+    extra = {}
+    if args.quick:
+        extra = {
+            "n_wl": 11,
+            "angles_deg": (0.0, 20.0, 40.0),
+            "bridge_wavelengths": (args.bridge_wavelength,),
+            "convergence_wavelengths": (600.0,),
+            "convergence_lmax": (2, 3),
+        }
+    bridge_wl = VerifyConfig.bridge_wavelengths
+    if args.bridge_wavelength not in bridge_wl:
+        bridge_wl = tuple(sorted((*bridge_wl, args.bridge_wavelength)))
+    kw = {
+        "monolayer": MonolayerConfig(radius=args.radius, index=args.index, area=args.area, lmax=args.lmax),
+        "lattices": lattices,
+        "wl_min": args.wl_min,
+        "wl_max": args.wl_max,
+        "n_wl": args.n_wl,
+        "angles_deg": args.angles,
+        "bridge_wavelengths": bridge_wl,
+        "bridge_wavelength": args.bridge_wavelength,
+        "workers": args.workers,
+        "skip": tuple(args.skip),
+    }
+    kw.update(extra)
+    return VerifyConfig(**kw)
+
+
+def _print_summary(payload) -> None:
+    for name, s in payload.get("summary", {}).items():
+        print(
+            f"{name:<22} max|R_x-R_y| s-family {s['s']['max_contrast_R']:.3e}  p-family {s['p']['max_contrast_R']:.3e}  "
+            f"at normal incidence {s['s']['max_contrast_R_normal_incidence']:.3e}  max|R+T-1| {s['energy_error']:.1e}"
+        )
+    if "bridge" in payload:
+        b = payload["bridge"]
+        print("bridge: wavelength  Pearson(|t1-t2|, y|G2*|)  Spearman  Pearson(D, y^1.5|S32|)  slope(D vs y^1.5|S32|)")
+        for c1, c2 in zip(b["correlation_t_split_vs_rod"], b["correlation_dipole_measured_vs_dipole"]):
+            print(
+                f"        {c1['wavelength']:8.0f}  {c1['pearson']:22.5f}  {c1['spearman']:8.4f}  {c2['pearson']:20.7f}  "
+                f"{c2['slope']:10.4f}"
+            )
+    for c in payload.get("convergence", []):
+        lm = ", ".join(f"{r['lmax']}: {r['max_abs_diff']:.1e}" for r in c["lmax"])
+        dr = ", ".join(
+            f"{r['diffraction_radius']:g}: {r['max_abs_diff']:.1e} ({r['energy_error']:.0e})" for r in c["diffraction"]
+        )
+        print(f"convergence tau={c['tau'][0]:g}{c['tau'][1]:+.4f}i  max|dR|,|dT| vs lmax {{{lm}}}  vs orders {{{dr}}}")
+
+
+def _figures(payload, objects, folder: Path) -> list[Path]:
+    from kerker.lattice import TAU_STAR
+    from kerker.report import plot_bridge, plot_contrast_maps, plot_normal_spectra
+    from kerker.verify import xy_channels
+
+    files = []
+    titles = {
+        "square": "square τ = i",
+        "tau_star": "τ* = ½ + 1.2462i (optimum of J)",
+        "hexagonal": r"hexagonal τ = $e^{i\pi/3}$",
+        "rectangular": "rectangular τ = 1.5i",
+    }
+    if "maps" in objects:
+        maps = objects["maps"]
+        first = next(iter(maps.values()))
+        contrasts = {n: {"s": m.contrast("s", "R"), "p": m.contrast("p", "R")} for n, m in maps.items()}
+        files.append(
+            plot_contrast_maps(
+                first.wavelength,
+                np.degrees(first.theta),
+                contrasts,
+                folder / "verify_contrast_maps.png",
+                row_labels={"s": "E ∥ x vs E ∥ y (s)", "p": "E in xz vs yz plane (p)"},
+                titles=titles,
+                title="Anisotropy contrast |R_x − R_y| (|T_x − T_y| is identical: lossless)",
+            )
+        )
+        normal = int(np.argmin(first.theta))
+        spectra = {}
+        for n, m in maps.items():
+            ch = xy_channels(m, "s")
+            spectra[n] = {"R_x": ch["R_x"][:, normal], "R_y": ch["R_y"][:, normal]}
+        files.append(plot_normal_spectra(first.wavelength, spectra, folder / "verify_spectra.png", titles=titles))
+    if "bridge" in objects:
+        br = objects["bridge"]
+        b = payload["bridge"]
+        head = list(br.wavelengths).index(b["headline_wavelength_nm"])
+        corr = b["correlation_t_split_vs_rod"][head]
+        highlight = {}
+        for label, target in (("τ*", TAU_STAR), ("1.5i", 1.5j), ("i and ρ", 1j)):
+            for k, t in enumerate(br.taus):
+                if abs(t - target) < 1e-9:
+                    highlight[label] = k
+        files.append(
+            plot_bridge(
+                br.rod,
+                br.dipole,
+                br.measured["t_split"],
+                br.measured["dipole_measured"],
+                br.wavelengths,
+                folder / "verify_bridge.png",
+                headline=head,
+                stats={
+                    "pearson": corr["pearson"],
+                    "spearman": corr["spearman"],
+                    "slopes": [c["slope"] for c in b["correlation_dipole_measured_vs_dipole"]],
+                },
+                highlight=highlight,
+                title=f"{len(br.taus)} lattices at equal area: treams vs quasi-static lattice sums",
+            )
+        )
+    return files
+
+
+def _cmd_verify(args) -> int:
+    from kerker.verify import require_treams
+
+    try:
+        require_treams()
+    except ModuleNotFoundError as err:
+        print(f"kerker lattice verify: error: {err}", file=sys.stderr)
+        return 2
+    from kerker.report import provenance, write_json_atomic
+    from kerker.verify import run_verification, treams_version
+
+    config = _config(args)
+    t0 = time.perf_counter()
+    payload, objects = run_verification(config, progress=lambda msg: print(msg, flush=True))
+    wall = time.perf_counter() - t0
+    payload["meta"] = provenance(payload["config"])
+    payload["meta"].update({"treams": treams_version(), "wall_time_s": wall, "command": " ".join(sys.argv)})
+    out = Path(args.out)
+    path = write_json_atomic(out / "verify.json", payload)
+    files = _figures(payload, objects, Path(args.figures) if args.figures else out)
+    _print_summary(payload)
+    print(f"wall time {wall:.1f} s (computation; figures excluded)")
+    for f in [path, *files]:
+        print(f)
+    return 0
