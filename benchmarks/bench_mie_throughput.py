@@ -12,7 +12,9 @@ material lookup is not timed.  Modes:
 * fwd+bwd: forward, then the gradient of sum(Q_fwd) w.r.t. core radius and shell
   thickness (float64 tensors with requires_grad) -- torch codes only.
 
-Each row is the best of ``REPEATS`` timed passes after one warm-up pass.  The last
+Each row is the best of ``REPEATS`` timed passes after one warm-up pass; the passes are
+taken round-robin over all rows, so that load from other processes on a shared machine
+falls on every code alike (the load average is printed before and after).  The last
 column is each code's largest deviation from kerker (Q_fwd, relative to each spectrum's
 maximum), showing all rows compute the same thing.  Peers that are not installed are
 skipped with a note.  Run: ``python benchmarks/bench_mie_throughput.py`` (or
@@ -43,15 +45,16 @@ N_CONFIGS = 2000
 REPEATS = 3
 
 
-def _best_of(fn, repeats: int = REPEATS):
-    """(best seconds, last result) over ``repeats`` timed calls after one warm-up call."""
-    result = fn()
-    best = float("inf")
+def _best_of_round_robin(runs: dict, repeats: int = REPEATS) -> dict:
+    """{label: (best seconds, result)} with one warm-up call each, then ``repeats`` rounds."""
+    results = {label: run() for label, run in runs.items()}
+    best = {label: float("inf") for label in runs}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+        for label, run in runs.items():
+            t0 = time.perf_counter()
+            results[label] = run()
+            best[label] = min(best[label], time.perf_counter() - t0)
+    return {label: (best[label], results[label]) for label in runs}
 
 
 def _cpu_model() -> str:
@@ -71,6 +74,10 @@ def _version(name: str) -> str:
         return version(name)
     except PackageNotFoundError:
         return "?"
+
+
+def _fmt_load(load) -> str:
+    return ", ".join(f"{v:.2f}" for v in load)
 
 
 def _have(module: str) -> bool:
@@ -192,34 +199,35 @@ def main() -> None:
     print(f"python {platform.python_version()}, torch {torch.__version__} "
           f"(get_num_threads() = {torch.get_num_threads()}), numpy {np.__version__}")
 
-    rows = []  # (library, mode, seconds or None, q_fwd or reason)
-    t, q_ref = _best_of(kerker_forward_torch(cfg))
-    rows.append((f"kerker {_version('kerker')}", "forward (torch)", t, q_ref))
-    t, q = _best_of(kerker_forward_numpy(cfg))
-    rows.append((f"kerker {_version('kerker')}", "forward (numpy)", t, q))
-    t, q = _best_of(kerker_forward_backward(cfg))
-    rows.append((f"kerker {_version('kerker')}", "fwd+bwd", t, q))
-
+    runs = {}  # (library, mode) -> callable returning Q_fwd (P, W)
+    skipped = []
+    k_name = f"kerker {_version('kerker')}"
+    runs[(k_name, "forward (torch)")] = kerker_forward_torch(cfg)
+    runs[(k_name, "forward (numpy)")] = kerker_forward_numpy(cfg)
+    runs[(k_name, "fwd+bwd")] = kerker_forward_backward(cfg)
     if _have("pymiediff"):
         name = f"pymiediff {_version('pymiediff')}"
         for backend in ("pena", "torch"):
             for backward in (False, True):
                 mode = f"{'fwd+bwd' if backward else 'forward'} ({backend})"
-                t, q = _best_of(pymiediff_run(cfg, backend, backward))
-                rows.append((name, mode, t, q))
+                runs[(name, mode)] = pymiediff_run(cfg, backend, backward)
     else:
-        rows.append(("pymiediff", "-", None, "not installed"))
+        skipped.append("pymiediff")
     if _have("scattnlay"):
-        t, q = _best_of(scattnlay_run(cfg))
-        rows.append((f"scattnlay {_version('scattnlay')}", "forward (per particle x wavelength)", t, q))
+        runs[(f"scattnlay {_version('scattnlay')}", "forward (per particle x wavelength)")] = scattnlay_run(cfg)
     else:
-        rows.append(("scattnlay", "-", None, "not installed"))
+        skipped.append("scattnlay")
     if _have("pymiecs"):
-        t, q = _best_of(pymiecs_run(cfg))
-        rows.append((f"pymiecs {_version('pymiecs')}", "forward (per particle)", t, q))
+        runs[(f"pymiecs {_version('pymiecs')}", "forward (per particle)")] = pymiecs_run(cfg)
     else:
-        rows.append(("pymiecs", "-", None, "not installed"))
+        skipped.append("pymiecs")
 
+    load_before = os.getloadavg()
+    timed = _best_of_round_robin(runs)
+    load_after = os.getloadavg()
+    rows = [(lib, mode, t, q) for (lib, mode), (t, q) in timed.items()]
+    rows += [(name, "-", None, "not installed") for name in skipped]
+    q_ref = rows[0][3]
     t_ref = rows[0][2]
     print()
     print(f"{'library':18s} {'mode':36s} {'spectra/s':>11s} {'vs kerker fwd':>14s} {'max dQ_fwd':>11s}")
@@ -229,7 +237,8 @@ def main() -> None:
             continue
         dev = rp.spectrum_deviation(q, q_ref).max()
         print(f"{lib:18s} {mode:36s} {N_CONFIGS / t:11.0f} {t_ref / t:13.3f}x {dev:11.1e}")
-    print("\n'vs kerker fwd' = throughput / kerker forward (torch) throughput; 'max dQ_fwd' = largest deviation")
+    print(f"\nload average (1, 5, 15 min) before: {_fmt_load(load_before)}, after: {_fmt_load(load_after)}")
+    print("'vs kerker fwd' = throughput / kerker forward (torch) throughput; 'max dQ_fwd' = largest deviation")
     print("from kerker's Q_fwd relative to each spectrum's maximum.")
 
 
