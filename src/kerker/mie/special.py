@@ -68,18 +68,6 @@ def _order_vector(n_max: int, like: torch.Tensor) -> torch.Tensor:
     return torch.arange(n_max + 1, dtype=torch.float64, device=like.device)
 
 
-def _powers_of_i(n_max: int, like: torch.Tensor) -> torch.Tensor:
-    table = (1.0, 1j, -1.0, -1j)
-    powers = [table[k % 4] for k in range(n_max + 1)]
-    return torch.tensor(powers, dtype=torch.complex128, device=like.device).unsqueeze(-1)
-
-
-def _derivative_of(values: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-    """``f_n'`` for ``n = 1 .. N`` from ``f_n``, ``n = 0 .. N`` (shape (N+1, B))."""
-    n_over_z = _order_vector(values.shape[0] - 1, z)[1:].unsqueeze(-1) * (1.0 / z)
-    return torch.addcmul(values[:-1], n_over_z, values[1:], value=-1)
-
-
 def _miller_seed(abs_z: torch.Tensor, n_start: int) -> torch.Tensor:
     """Per-element start value of the backward recurrence.
 
@@ -96,6 +84,24 @@ def _miller_seed(abs_z: torch.Tensor, n_start: int) -> torch.Tensor:
     return torch.exp((-log_growth).clamp(min=_MILLER_LOG_SEED_MIN, max=0.0)).to(torch.complex128)
 
 
+def _rotate_rows(rows: torch.Tensor, factor: torch.Tensor) -> None:
+    """In place: multiply row k of ``rows`` (shape (N+1, B)) by ``i^k * factor`` (shape (B,)).
+
+    Four rotated copies of the (B,) factor instead of an (N+1, B) outer product: this
+    stays in cache and avoids a broadcast kernel over the whole array.
+    """
+    rotated = (factor, 1j * factor, -factor, -1j * factor)
+    for k in range(rows.shape[0]):
+        rows[k].mul_(rotated[k % 4])
+
+
+def _derivatives_into(values: torch.Tensor, z: torch.Tensor, out: torch.Tensor) -> None:
+    """Rows 1..N of ``out`` := ``f_n' = f_{n-1} - n f_n / z`` from ``values`` = f_0..f_N."""
+    inv_z = 1.0 / z
+    for n in range(1, values.shape[0]):
+        torch.addcmul(values[n - 1], inv_z, values[n], value=-n, out=out[n])
+
+
 @torch.no_grad()
 def _psi_scaled(z: torch.Tensor, n_max: int, n_start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``psi_n(z) e^{i s z}``, ``psi_n'(z) e^{i s z}`` (``s = sign Im z``) by Miller's algorithm.
@@ -105,32 +111,38 @@ def _psi_scaled(z: torch.Tensor, n_max: int, n_start: int) -> tuple[torch.Tensor
     n_start = max(n_start, n_max + 1)
     inv_z = 1.0 / z
     # p_k = i^k q_k turns p_{k-1} = (2k+1)/z p_k - p_{k+1} into a single fused
-    # multiply-add per step: q_{k-1} = q_{k+1} + (2k+1) (i/z) q_k.
+    # multiply-add per step: q_{k-1} = q_{k+1} + (2k+1) (i/z) q_k. Orders <= n_max are
+    # written straight into their rows of the result.
     i_inv_z = 1j * inv_z
+    psi = torch.empty((n_max + 1, z.shape[0]), dtype=z.dtype, device=z.device)
     q_next = torch.zeros_like(z)
     q = _miller_seed(z.abs(), n_start)
-    stored: list[torch.Tensor] = []
     for k in range(n_start, 0, -1):
-        q_prev = torch.addcmul(q_next, i_inv_z, q, value=2 * k + 1)
+        target = psi[k - 1] if k - 1 <= n_max else None
+        q_prev = torch.addcmul(q_next, i_inv_z, q, value=2 * k + 1, out=target)
         q_next, q = q, q_prev
-        if k - 1 <= n_max:
-            stored.append(q)
-    q_seq = torch.stack(stored[::-1])  # orders 0 .. n_max, shape (n_max + 1, B)
 
-    # Exact low orders, scaled by exp(-|Im z|): both exponentials below have modulus <= 1.
-    e_pos = torch.exp(1j * z - z.imag.abs())
-    e_neg = torch.exp(-1j * z - z.imag.abs())
-    sin_s = (e_pos - e_neg) / 2j
-    cos_s = (e_pos + e_neg) / 2
+    # Exact low orders from one complex phase e^{i Re z} and two real exponentials, all
+    # scaled by exp(-|Im z|) (every factor has modulus <= 1).
+    re, im = z.real, z.imag
+    abs_im = im.abs()
+    cis = torch.polar(torch.ones_like(re), re)  # e^{i Re z}
+    e_pos = cis * torch.exp(-im - abs_im)  # e^{iz} e^{-|Im z|}
+    e_neg = cis.conj() * torch.exp(im - abs_im)  # e^{-iz} e^{-|Im z|}
+    sin_s = (e_pos - e_neg) * -0.5j
+    cos_s = (e_pos + e_neg) * 0.5
     psi1 = sin_s * inv_z - cos_s
-    p0, p1 = q_seq[0], 1j * q_seq[1]
-    scale = torch.maximum(p0.abs(), p1.abs())
+    p0, p1 = psi[0], 1j * psi[1]
+    scale = torch.maximum(p0.real.abs() + p0.imag.abs(), p1.real.abs() + p1.imag.abs())
     p0s, p1s = p0 / scale, p1 / scale
-    norm = (p0s.conj() * sin_s + p1s.conj() * psi1) / ((p0s.abs() ** 2 + p1s.abs() ** 2) * scale)
-    sign = torch.where(z.imag >= 0, 1.0, -1.0).to(torch.float64)
-    phase = torch.exp(1j * sign * z.real)  # e^{-|Im z|} e^{i s Re z} = e^{i s z}
-    psi = q_seq * (_powers_of_i(n_max, z) * (norm * phase))
-    dpsi = torch.cat([(cos_s * phase).unsqueeze(0), _derivative_of(psi, z)])
+    weight = p0s.real**2 + p0s.imag**2 + p1s.real**2 + p1s.imag**2
+    norm = (p0s.conj() * sin_s + p1s.conj() * psi1) / (weight * scale)
+    sign = torch.where(im >= 0, 1.0, -1.0).to(torch.float64)
+    phase = torch.where(im >= 0, cis, cis.conj())  # e^{-|Im z|} e^{i s Re z} = e^{i s z}
+    _rotate_rows(psi, norm * phase)
+    dpsi = torch.empty_like(psi)
+    torch.mul(cos_s, phase, out=dpsi[0])
+    _derivatives_into(psi, z, dpsi)
     return psi, dpsi, sign
 
 
@@ -141,15 +153,16 @@ def _zeta_scaled(z: torch.Tensor, n_max: int) -> tuple[torch.Tensor, torch.Tenso
     # u_n = i^(-n) zeta_n turns the forward recurrence into one fused multiply-add:
     # u_{n+1} = u_{n-1} + (2n+1) (-i/z) u_n.
     minus_i_inv_z = -1j * inv_z
-    u_prev = torch.full_like(z, -1j)  # zeta_0 exp(-iz) = -i
-    u = -1j * (-(1.0 + 1j * inv_z))  # zeta_1 exp(-iz) = -(1 + i/z), divided by i
-    seq = [u_prev, u]
+    zeta = torch.empty((n_max + 1, z.shape[0]), dtype=z.dtype, device=z.device)
+    zeta[0] = -1j  # zeta_0 exp(-iz) = -i
+    if n_max >= 1:
+        torch.mul(1.0 + 1j * inv_z, 1j, out=zeta[1])  # zeta_1 exp(-iz) = -(1 + i/z), divided by i
     for n in range(1, n_max):
-        u_next = torch.addcmul(u_prev, minus_i_inv_z, u, value=2 * n + 1)
-        u_prev, u = u, u_next
-        seq.append(u)
-    zeta = torch.stack(seq[: n_max + 1]) * _powers_of_i(n_max, z)
-    dzeta = torch.cat([torch.ones_like(z).unsqueeze(0), _derivative_of(zeta, z)])  # zeta_0' = exp(iz)
+        torch.addcmul(zeta[n - 1], minus_i_inv_z, zeta[n], value=2 * n + 1, out=zeta[n + 1])
+    _rotate_rows(zeta, torch.ones_like(z))
+    dzeta = torch.empty_like(zeta)
+    dzeta[0] = 1.0  # zeta_0' = exp(iz)
+    _derivatives_into(zeta, z, dzeta)
     return zeta, dzeta
 
 
