@@ -22,6 +22,8 @@ _LAZY = {
     "material": "kerker.materials",
     "Efficiencies": "kerker.mie",
     "efficiencies": "kerker.mie",
+    "load_surrogate": "kerker.models",
+    "load_generator": "kerker.models",
 }
 
 __all__ = ["__version__", *_LAZY]

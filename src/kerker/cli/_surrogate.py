@@ -1,0 +1,184 @@
+"""``kerker train surrogate`` and ``kerker evaluate surrogate``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kerker.cli._groups import command_group
+
+_PAPER_RMAE = {"Q_fwd": 0.0080, "Q_back": 0.0095}  # Soun et al., test-set mean rMAE of their ResNet
+
+
+def register(subparsers) -> None:
+    """Add ``surrogate`` to the ``train`` and ``evaluate`` command groups."""
+    train = command_group(subparsers, "train").add_parser(
+        "surrogate",
+        help="train the ResNet or MLP surrogate of Q_fwd/Q_back spectra on a dataset",
+        description=(
+            "Train a surrogate network on a core-shell dataset (`kerker dataset build`): MSE on log1p + min-max "
+            "scaled Q_fwd and Q_back, Adam with the learning rate halved every --lr-halve-every epochs, step-wise "
+            "growing batch size, early stopping on the validation loss. Writes last.pt (resumable with --resume), "
+            "best.pt (weights, configs, fitted preprocessing, metrics, dataset fingerprint), history.json and "
+            "loss_curves.png to --out. Sizes in nm."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    train.add_argument("--data", type=Path, required=True, help="dataset file (HDF5)")
+    train.add_argument("--arch", choices=("resnet", "mlp"), default="resnet", help="network family")
+    train.add_argument("--out", type=Path, help="run folder (default runs/<arch>)")
+    train.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    train.add_argument("--epochs", type=int, default=80, help="maximum epochs")
+    train.add_argument("--lr", type=float, default=1e-3, help="initial Adam learning rate")
+    train.add_argument("--lr-halve-every", type=int, default=15, help="halve the learning rate every N epochs")
+    train.add_argument("--batch-schedule", default="0:32,3:64,6:128,10:256",
+                       help="step-wise batch size as epoch:size pairs (0-based epochs)")
+    train.add_argument("--patience", type=int, default=20, help="early-stopping patience (epochs)")
+    train.add_argument("--seed", type=int, default=0, help="seed of initialisation and shuffling")
+    train.add_argument("--q-floor", type=float, default=1e-6,
+                       help="targets are log1p(q / q_floor) then min-max scaled; 1 = the paper's log1p, "
+                            "1e-6 = logarithmic down to 1e-6 (relative accuracy for small particles)")
+    train.add_argument("--max-train", type=int, help="train on a seeded random subset of N training particles")
+    train.add_argument("--threads", type=int, default=1, help="torch threads (torch.set_num_threads)")
+    resnet = train.add_argument_group("ResNet size")
+    resnet.add_argument("--channels", default="64,48,32", help="channels per group (one x2 upsampling each)")
+    resnet.add_argument("--blocks-per-group", type=int, default=4, help="residual blocks per group")
+    resnet.add_argument("--seq-len", type=int, default=8, help="length of the stem's sequence")
+    resnet.add_argument("--kernel-size", type=int, default=3, help="Conv1D kernel size (odd)")
+    mlp = train.add_argument_group("MLP size")
+    mlp.add_argument("--hidden", default="256,256,256,256", help="hidden layer widths")
+    mlp.add_argument("--wavelengths-per-particle", type=int,
+                     help="wavelengths drawn per particle and step (default: all)")
+    train.set_defaults(func=_run_train)
+
+    evaluate = command_group(subparsers, "evaluate").add_parser(
+        "surrogate",
+        help="rMAE of a surrogate against exact Mie: test split and off-grid particles",
+        description=(
+            "Per-spectrum relative MAE, sum|pred - exact| / sum|exact| over wavelengths, for Q_fwd and Q_back: on "
+            "the dataset's test split (exact values from the dataset) and on random off-grid particles with "
+            "continuous sizes (exact Mie computed here). Writes evaluation.json, rmae_test.png, "
+            "rmae_off_grid.png and spectra_examples.png."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    evaluate.add_argument("--checkpoint", default="resnet",
+                          help="checkpoint file, or the name of a shipped surrogate (resnet, mlp)")
+    evaluate.add_argument("--data", type=Path, help="dataset file for the test split (omit to skip it)")
+    evaluate.add_argument("--off-grid", type=int, default=2000, help="number of random off-grid particles (0 skips)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the off-grid particles")
+    evaluate.add_argument("--out", type=Path, default=Path("results/surrogate"), help="output folder")
+    evaluate.set_defaults(func=_run_evaluate)
+
+
+def _ints(text: str, option: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError as err:
+        raise ValueError(f"{option} must be comma-separated integers, got {text!r}") from err
+
+
+def _schedule(text: str) -> tuple[tuple[int, int], ...]:
+    try:
+        return tuple((int(a), int(b)) for a, b in (pair.split(":") for pair in text.split(",")))
+    except ValueError as err:
+        raise ValueError(f"--batch-schedule must look like 0:32,3:64,6:128, got {text!r}") from err
+
+
+def _log(line: str) -> None:
+    print(line, flush=True)
+
+
+def _run_train(args) -> int:
+    from kerker.dataset import open_dataset
+    from kerker.models import MLPConfig, ResNetConfig, SurrogateTrainConfig, train_surrogate
+    from kerker.report import provenance, write_json_atomic
+
+    config = SurrogateTrainConfig(
+        arch=args.arch,
+        epochs=args.epochs,
+        lr=args.lr,
+        lr_halve_every=args.lr_halve_every,
+        batch_schedule=_schedule(args.batch_schedule),
+        patience=args.patience,
+        seed=args.seed,
+        q_floor=args.q_floor,
+        wavelengths_per_particle=args.wavelengths_per_particle,
+        max_train=args.max_train,
+        num_threads=args.threads,
+    )
+    if args.arch == "resnet":
+        arch = ResNetConfig(channels=_ints(args.channels, "--channels"), blocks_per_group=args.blocks_per_group,
+                            seq_len=args.seq_len, kernel_size=args.kernel_size)
+    else:
+        arch = MLPConfig(hidden=_ints(args.hidden, "--hidden"))
+    out = args.out or Path("runs") / args.arch
+    dataset = open_dataset(args.data)
+    command = {"argv": ["kerker", *sys.argv[1:]], "data": str(args.data), "config": config.to_dict(),
+               "arch_config": arch.to_dict()}
+    write_json_atomic(out / "run.json", {"provenance": provenance(command, seed=args.seed)})
+    best = train_surrogate(dataset, config, out, arch_config=arch, resume=args.resume, log=_log)
+    print(f"wrote {best}, {out / 'last.pt'}, {out / 'history.json'}, {out / 'loss_curves.png'}")
+    return 0
+
+
+def _run_evaluate(args) -> int:
+    import numpy as np
+
+    from kerker.models import SHIPPED_SURROGATES, Surrogate, evaluate_surrogate, load_surrogate
+    from kerker.report import plot_rmae_histograms, plot_spectra_comparison, provenance, write_json_atomic
+
+    if args.data is None and not args.off_grid:
+        raise ValueError("nothing to evaluate: give --data for the test split and/or --off-grid N > 0")
+    if args.checkpoint in SHIPPED_SURROGATES and not Path(args.checkpoint).exists():
+        model = load_surrogate(args.checkpoint)
+    else:
+        model = Surrogate.from_checkpoint(args.checkpoint)
+    dataset = None
+    if args.data is not None:
+        from kerker.dataset import open_dataset
+
+        dataset = open_dataset(args.data)
+        model.check_dataset(dataset)
+    print(f"evaluating {model}")
+    result = evaluate_surrogate(model, dataset, off_grid=args.off_grid, seed=args.seed, log=_log)
+    files = []
+    summary = {}
+    for part, name in (("test", "test split"), ("off_grid", "off-grid")):
+        if part not in result:
+            continue
+        r = result[part]
+        values = {"Q_fwd": r.pop("values_q_fwd"), "Q_back": r.pop("values_q_back")}
+        summary[part] = r
+        print(
+            f"{name} ({r['n']} particles) rMAE mean / median: "
+            f"Q_fwd {100 * r['q_fwd']['mean']:.3f} % / {100 * r['q_fwd']['median']:.3f} %, "
+            f"Q_back {100 * r['q_back']['mean']:.3f} % / {100 * r['q_back']['median']:.3f} %"
+        )
+        files.append(plot_rmae_histograms(values, args.out / f"rmae_{part}.png",
+                                          title=f"{model.arch} surrogate, {name} ({r['n']} spectra)",
+                                          reference=_PAPER_RMAE if part == "test" else None))
+    if dataset is not None:
+        idx = np.asarray(dataset.split("test"))[:6]
+        core = [model.materials[i] for i in np.asarray(dataset.core_index)[idx]]
+        shell = [model.materials[i] for i in np.asarray(dataset.shell_index)[idx]]
+        r_core = np.asarray(dataset.r_core)[idx]
+        t_shell = np.asarray(dataset.t_shell)[idx]
+        q_fwd, q_back = model.predict(core, shell, r_core, t_shell)
+        labels = [f"{c} {r:.1f} nm / {s} {t:.1f} nm" for c, s, r, t in zip(core, shell, r_core, t_shell)]
+        files.append(plot_spectra_comparison(
+            model.wavelength,
+            {"Q_fwd": np.asarray(dataset.q_fwd)[idx], "Q_back": np.asarray(dataset.q_back)[idx]},
+            {"Q_fwd": q_fwd, "Q_back": q_back}, labels, args.out / "spectra_examples.png",
+            title=f"{model.arch} surrogate (dots) vs exact Mie (lines), test particles"))
+    config = {"checkpoint": str(args.checkpoint), "data": str(args.data) if args.data else None,
+              "off_grid": args.off_grid, "seed": args.seed}
+    payload = {"provenance": provenance(config, seed=args.seed), "model": {"arch": model.arch,
+               "dataset_fingerprint": model.info.get("dataset", {}).get("fingerprint"),
+               "recorded_metrics": model.info.get("metrics")},
+               "paper_test_mean_rmae": _PAPER_RMAE, **summary}
+    files.append(write_json_atomic(args.out / "evaluation.json", payload))
+    for path in files:
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,201 @@
+"""``kerker train wgan`` and ``kerker evaluate wgan``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from kerker.cli._groups import command_group
+
+
+def register(subparsers) -> None:
+    """Add ``wgan`` to the ``train`` and ``evaluate`` command groups."""
+    train = command_group(subparsers, "train").add_parser(
+        "wgan",
+        help="train the WGAN-GP that maps a 128-d normal latent z to core-shell designs",
+        description=(
+            "Train a WGAN-GP (Gulrajani et al. 2017) on the design parameters of a core-shell dataset "
+            "(`kerker dataset build`); spectra are not used. Per batch of real designs: --n-critic critic updates "
+            "(gradient penalty --gp-weight) then one generator update; Adam with separate learning rates. Writes "
+            "last.pt (resumable with --resume), best.pt (the epoch whose fixed latent samples are closest to the data: "
+            "missing pairs, material frequencies, 1-nm coverage), history.json and losses.png to --out. "
+            "Sizes in nm."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    train.add_argument("--data", type=Path, required=True, help="dataset file (HDF5)")
+    train.add_argument("--out", type=Path, default=Path("runs/wgan"), help="run folder")
+    train.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    train.add_argument("--epochs", type=int, default=24, help="passes over the real designs")
+    train.add_argument("--batch-size", type=int, default=256, help="real designs per generator step")
+    train.add_argument("--n-critic", type=int, default=5, help="critic updates per generator update")
+    train.add_argument("--gp-weight", type=float, default=10.0, help="gradient-penalty weight lambda")
+    train.add_argument("--lr-generator", type=float, default=5e-5, help="generator Adam learning rate")
+    train.add_argument("--lr-critic", type=float, default=5e-4, help="critic Adam learning rate")
+    train.add_argument("--betas", default="0.0,0.9", help="Adam betas of both optimizers")
+    train.add_argument("--critic-batches", choices=("same", "fresh"), default="same",
+                       help="real batch of critic updates 2..n: the step's own (Keras) or freshly drawn (Gulrajani)")
+    train.add_argument("--split", choices=("all", "train", "val", "test"), default="all",
+                       help="which designs of the dataset to learn")
+    train.add_argument("--max-samples", type=int, help="learn a seeded random subset of N designs")
+    train.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling and noise")
+    train.add_argument("--threads", type=int, default=1, help="torch threads (torch.set_num_threads)")
+    arch = train.add_argument_group("architecture")
+    arch.add_argument("--latent-dim", type=int, default=128, help="size of the latent vector z")
+    arch.add_argument("--generator-hidden", default="128,128,128", help="generator hidden widths")
+    arch.add_argument("--critic-hidden", default="128,128,128", help="critic hidden widths")
+    arch.add_argument("--negative-slope", type=float, default=0.2, help="leaky ReLU slope of both networks")
+    arch.add_argument("--pack", type=int, default=1,
+                      help="designs the critic scores jointly (PacGAN); 1 = the paper's critic")
+    train.set_defaults(func=_run_train)
+
+    evaluate = command_group(subparsers, "evaluate").add_parser(
+        "wgan",
+        help="fidelity of a WGAN-GP generator: 10,000 samples vs the training designs (paper Fig. S4)",
+        description=(
+            "Generate designs and compare them with the training designs: material frequencies (chi-square vs "
+            "uniform), material pairs (mode collapse), size distributions (KS distance, coverage of 1-nm bins, "
+            "corners of the size range) and latent smoothness along straight lines in z. Writes fidelity.json, "
+            "fidelity.png (Fig. S4), pairs.png and latent_lines.png to --out; --export also writes a small "
+            "generator-only checkpoint with the numbers inside."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    evaluate.add_argument("--checkpoint", default="shipped",
+                          help="checkpoint file of `kerker train wgan`, or 'shipped' for kerker's own")
+    evaluate.add_argument("--data", type=Path, help="dataset file: the reference designs (omit to skip them)")
+    evaluate.add_argument("--samples", type=int, default=10_000, help="number of generated designs")
+    evaluate.add_argument("--lines", type=int, default=100, help="straight lines in z for the smoothness check")
+    evaluate.add_argument("--steps", type=int, default=200, help="points per line")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the latent samples and lines")
+    evaluate.add_argument("--out", type=Path, default=Path("results/wgan"), help="output folder")
+    evaluate.add_argument("--export", type=Path,
+                          help="also write a generator-only float32 checkpoint with the fidelity numbers here")
+    evaluate.set_defaults(func=_run_evaluate)
+
+
+def _ints(text: str, option: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError as err:
+        raise ValueError(f"{option} must be comma-separated integers, got {text!r}") from err
+
+
+def _floats(text: str, option: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError as err:
+        raise ValueError(f"{option} must be comma-separated numbers, got {text!r}") from err
+
+
+def _log(line: str) -> None:
+    print(line, flush=True)
+
+
+def _run_train(args) -> int:
+    from kerker._artifacts import provenance, write_json_atomic
+    from kerker.dataset import open_dataset
+    from kerker.models import CriticConfig, GeneratorConfig, WGANTrainConfig, train_wgan
+    from kerker.report import plot_wgan_losses
+
+    config = WGANTrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr_generator=args.lr_generator,
+        lr_critic=args.lr_critic,
+        betas=_floats(args.betas, "--betas"),
+        n_critic=args.n_critic,
+        gp_weight=args.gp_weight,
+        seed=args.seed,
+        split=args.split,
+        critic_batches=args.critic_batches,
+        max_samples=args.max_samples,
+        num_threads=args.threads,
+    )
+    gcfg = GeneratorConfig(latent_dim=args.latent_dim, hidden=_ints(args.generator_hidden, "--generator-hidden"),
+                           negative_slope=args.negative_slope)
+    ccfg = CriticConfig(hidden=_ints(args.critic_hidden, "--critic-hidden"), negative_slope=args.negative_slope,
+                        pack=args.pack)
+    dataset = open_dataset(args.data)
+    command = {"argv": ["kerker", *sys.argv[1:]], "data": str(args.data), "config": config.to_dict(),
+               "generator": gcfg.to_dict(), "critic": ccfg.to_dict()}
+    write_json_atomic(args.out / "run.json", {"provenance": provenance(command, seed=args.seed)})
+    t0 = time.perf_counter()
+    result = train_wgan(dataset, config, args.out, generator_config=gcfg, critic_config=ccfg, resume=args.resume,
+                        command={"argv": command["argv"]}, log=_log)
+    wall = time.perf_counter() - t0
+    train_time = float(sum(r["time_s"] for r in result.history))
+    write_json_atomic(args.out / "history.json", {"history": result.history, "stop_reason": result.stop_reason,
+                                                  "train_time_s": train_time, "wall_time_this_session_s": wall})
+    plot_wgan_losses(result.history, args.out / "losses.png", title="WGAN-GP training")
+    print(f"training time {train_time:.0f} s over {len(result.history)} epochs")
+    print(f"wrote {args.out / 'best.pt'}, {args.out / 'last.pt'}, {args.out / 'history.json'}, {args.out / 'losses.png'}")
+    return 0
+
+
+def _run_evaluate(args) -> int:
+    from kerker._artifacts import provenance, write_json_atomic
+    from kerker.models import (
+        Generator,
+        evaluate_wgan,
+        export_generator,
+        load_checkpoint,
+        load_generator,
+    )
+    from kerker.report import plot_latent_lines, plot_pair_counts, plot_wgan_fidelity
+
+    if args.checkpoint == "shipped" and not Path(args.checkpoint).exists():
+        generator, payload = load_generator(), None
+    else:
+        payload = load_checkpoint(args.checkpoint)
+        generator = Generator.from_checkpoint(payload)
+    dataset = None
+    if args.data is not None:
+        from kerker.dataset import open_dataset
+
+        dataset = open_dataset(args.data)
+    print(f"evaluating {generator}")
+    result = evaluate_wgan(generator, dataset, n_samples=args.samples, seed=args.seed, n_lines=args.lines,
+                           n_steps=args.steps)
+    metrics, arrays = result["metrics"], result["arrays"]
+    gen = metrics["generated"]
+    mats, sizes, pairs = gen["materials"], gen["sizes"], gen["pairs"]
+    print(f"{args.samples} designs: {pairs['present']}/{pairs['total']} material pairs present; largest material "
+          f"deviation from uniform {mats['max_abs_deviation_pp']:.2f} percentage points")
+    for name in ("r_core", "t_shell"):
+        s = sizes[name]
+        ks = f", KS vs training {s['ks_vs_training']:.3f}" if "ks_vs_training" in s else ""
+        print(f"{name}: {s['min_nm']:.2f}-{s['max_nm']:.2f} nm, 1-nm bins hit {100 * s['coverage_1nm']:.1f} %, "
+              f"KS vs uniform {s['ks_vs_uniform_range']:.3f}{ks}")
+    sm = metrics["smoothness"]
+    print(f"latent lines ({sm['n_lines']} x {sm['n_steps']} points): core / shell switches per line "
+          f"{sm['core_switches_mean']:.2f} / {sm['shell_switches_mean']:.2f}; largest size jump per step "
+          f"{sm['r_core_max_jump_nm']:.2f} nm (r_core), {sm['t_shell_max_jump_nm']:.2f} nm (t_shell)")
+    print(f"targets: {metrics['targets']}")
+    title = f"WGAN-GP, {args.samples:,} generated designs"
+    files = [
+        plot_wgan_fidelity(arrays["generated"], arrays["reference"], generator.materials, generator.r_range,
+                           generator.t_range, args.out / "fidelity.png", title=title),
+        plot_pair_counts(gen["pairs"]["counts"], generator.materials, args.out / "pairs.png", title=title),
+        plot_latent_lines(arrays["lines"], generator.materials, args.out / "latent_lines.png",
+                          title="designs along straight lines in z"),
+    ]
+    config = {"checkpoint": str(args.checkpoint), "data": str(args.data) if args.data else None,
+              "samples": args.samples, "lines": args.lines, "steps": args.steps, "seed": args.seed}
+    info = getattr(generator, "info", {})
+    history = (payload or {}).get("history") or info.get("history") or []
+    training = {"command": info.get("command"), "train_config": info.get("train_config"),
+                "epochs": len(history), "train_time_s": float(sum(r.get("time_s", 0.0) for r in history))}
+    summary = {"provenance": provenance(config, seed=args.seed), "run": training, **metrics}
+    files.append(write_json_atomic(args.out / "fidelity.json", summary))
+    if args.export is not None:
+        if payload is None:
+            raise ValueError("--export needs a training checkpoint (--checkpoint PATH), not the shipped generator")
+        files.append(export_generator(payload, args.export, metrics=metrics,
+                                      note={"evaluate_argv": ["kerker", *sys.argv[1:]],
+                                            "train_time_s": training["train_time_s"]}))
+    for path in files:
+        print(f"wrote {path}")
+    return 0

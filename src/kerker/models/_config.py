@@ -1,0 +1,245 @@
+"""Frozen configuration dataclasses of the surrogate networks and their training.
+
+Defaults live here and nowhere else; every field is checked in ``__post_init__`` so a
+config either describes a runnable model/run or is refused. Checkpoints store these as
+plain dicts (``dataclasses.asdict``) and rebuild them with ``from_dict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+__all__ = ["MLPConfig", "ResNetConfig", "SurrogateTrainConfig"]
+
+
+def _positive_int(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
+
+
+def _int_tuple(name: str, value) -> tuple[int, ...]:
+    try:
+        values = tuple(value)
+    except TypeError as err:
+        raise TypeError(f"{name} must be a sequence of positive ints, got {value!r}") from err
+    if not values:
+        raise ValueError(f"{name} must not be empty")
+    for v in values:
+        _positive_int(f"each entry of {name}", v)
+    return values
+
+
+class _FromDict:
+    @classmethod
+    def from_dict(cls, data: dict):
+        """Rebuild the config from ``asdict`` output (lists become tuples); unknown keys are refused."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"{cls.__name__} got unknown fields {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**{k: (_to_tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _to_tuple(value):
+    return tuple(_to_tuple(v) if isinstance(v, list) else v for v in value)
+
+
+@dataclass(frozen=True)
+class ResNetConfig(_FromDict):
+    """Architecture of the 1D ResNet surrogate (Soun et al., Fig. 1b).
+
+    A dense stem maps the design vector (2 scaled sizes + two one-hot materials) to a
+    sequence of ``seq_len`` positions with ``channels[0]`` channels; each group of
+    ``blocks_per_group`` residual blocks (Conv1D-BN-LeakyReLU-Conv1D-BN + skip) is followed by
+    x2 upsampling, so the output has ``seq_len * 2**len(channels)`` wavelengths; a final
+    Conv1D gives ``n_outputs`` channels (Q_fwd, Q_back) with a linear output.
+
+    Attributes
+    ----------
+    n_materials : int
+        Number of materials M; the design vector has ``2 + 2 M`` entries.
+    seq_len : int
+        Length of the stem's sequence (8 in the paper's layout: 8 -> 16 -> 32 -> 64).
+    channels : tuple of int
+        Channels of each group; one x2 upsampling per group.
+    blocks_per_group : int
+        Residual blocks per group (4 in the paper).
+    kernel_size : int
+        Odd Conv1D kernel size ("same" padding).
+    negative_slope : float
+        Slope of the leaky ReLU for negative inputs.
+    upsample : {"nearest", "linear"}
+        Interpolation of the x2 upsampling.
+    n_outputs : int
+        Output channels (2: Q_fwd and Q_back).
+    """
+
+    n_materials: int = 7
+    seq_len: int = 8
+    channels: tuple[int, ...] = (64, 48, 32)
+    blocks_per_group: int = 4
+    kernel_size: int = 3
+    negative_slope: float = 0.01
+    upsample: str = "nearest"
+    n_outputs: int = 2
+
+    def __post_init__(self):
+        _positive_int("n_materials", self.n_materials)
+        _positive_int("seq_len", self.seq_len)
+        object.__setattr__(self, "channels", _int_tuple("channels", self.channels))
+        _positive_int("blocks_per_group", self.blocks_per_group)
+        _positive_int("kernel_size", self.kernel_size)
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd (for 'same' padding), got {self.kernel_size}")
+        if not self.negative_slope >= 0:
+            raise ValueError(f"negative_slope must be >= 0, got {self.negative_slope!r}")
+        if self.upsample not in ("nearest", "linear"):
+            raise ValueError(f"upsample must be 'nearest' or 'linear', got {self.upsample!r}")
+        _positive_int("n_outputs", self.n_outputs)
+
+    @property
+    def design_dim(self) -> int:
+        return 2 + 2 * self.n_materials
+
+    @property
+    def n_wavelength(self) -> int:
+        """Number of output wavelengths, ``seq_len * 2**len(channels)``."""
+        return self.seq_len * 2 ** len(self.channels)
+
+
+@dataclass(frozen=True)
+class MLPConfig(_FromDict):
+    """Architecture of the per-wavelength MLP surrogate.
+
+    Input: the design vector (``2 + 2 M``) and the min-max scaled wavelength; output:
+    ``n_outputs`` values at that wavelength. Not tied to a wavelength grid.
+
+    Attributes
+    ----------
+    n_materials : int
+        Number of materials M.
+    hidden : tuple of int
+        Widths of the hidden layers (leaky ReLU after each).
+    negative_slope : float
+        Slope of the leaky ReLU for negative inputs.
+    n_outputs : int
+        Outputs per wavelength (2: Q_fwd and Q_back).
+    fourier_features : int
+        If F > 0, the three continuous inputs u (scaled r_core, t_shell, wavelength) are
+        also fed as ``sin(2^k pi u), cos(2^k pi u)``, k < F, so the network resolves the
+        fast variation of resonances with size and wavelength sooner (0: the paper's inputs).
+    """
+
+    n_materials: int = 7
+    hidden: tuple[int, ...] = (256, 256, 256, 256)
+    negative_slope: float = 0.01
+    n_outputs: int = 2
+    fourier_features: int = 0
+
+    def __post_init__(self):
+        _positive_int("n_materials", self.n_materials)
+        object.__setattr__(self, "hidden", _int_tuple("hidden", self.hidden))
+        if not isinstance(self.fourier_features, int) or self.fourier_features < 0:
+            raise ValueError(f"fourier_features must be an int >= 0, got {self.fourier_features!r}")
+        if not self.negative_slope >= 0:
+            raise ValueError(f"negative_slope must be >= 0, got {self.negative_slope!r}")
+        _positive_int("n_outputs", self.n_outputs)
+
+    @property
+    def design_dim(self) -> int:
+        return 2 + 2 * self.n_materials
+
+
+@dataclass(frozen=True)
+class SurrogateTrainConfig(_FromDict):
+    """One surrogate training run (``kerker train surrogate``).
+
+    Attributes
+    ----------
+    arch : {"resnet", "mlp"}
+        Which network.
+    epochs : int
+        Maximum number of epochs (early stopping may end sooner).
+    lr : float
+        Initial Adam learning rate.
+    lr_halve_every : int
+        The learning rate is halved every this many epochs (15 in the paper).
+    batch_schedule : tuple of (epoch, batch_size)
+        Step-wise batch size: from ``epoch`` on, ``batch_size`` particles per step. Starts
+        at epoch 0 and increases (the paper grows it up to 256).
+    patience : int
+        Early stopping: stop after this many epochs without a lower validation loss.
+    seed : int
+        Seed of initialisation, shuffling and wavelength sampling (``torch.Generator``).
+    q_floor : float
+        Targets are transformed as ``log1p(q / q_floor)`` then min-max scaled. ``1`` is the
+        paper's log1p; the default 1e-6 makes the transform logarithmic down to ``q_floor``, so
+        the small efficiencies of small particles are fitted to a relative accuracy (the
+        rMAE is relative; see docs/surrogate.md).
+    wavelengths_per_particle : int or None
+        MLP only: wavelengths drawn per particle and step (None: all of them).
+    max_train : int or None
+        Use a seeded random subset of ``max_train`` training particles (quick runs and tests).
+    num_threads : int or None
+        ``torch.set_num_threads`` for the run (None: leave torch's default).
+    """
+
+    arch: str = "resnet"
+    epochs: int = 80
+    lr: float = 1e-3
+    lr_halve_every: int = 15
+    batch_schedule: tuple[tuple[int, int], ...] = ((0, 32), (3, 64), (6, 128), (10, 256))
+    patience: int = 20
+    seed: int = 0
+    q_floor: float = 1e-6
+    wavelengths_per_particle: int | None = None
+    max_train: int | None = None
+    num_threads: int | None = None
+
+    def __post_init__(self):
+        if self.arch not in ("resnet", "mlp"):
+            raise ValueError(f"arch must be 'resnet' or 'mlp', got {self.arch!r}")
+        _positive_int("epochs", self.epochs)
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
+            raise ValueError(f"lr must be > 0, got {self.lr!r}")
+        _positive_int("lr_halve_every", self.lr_halve_every)
+        schedule = tuple(tuple(step) for step in self.batch_schedule)
+        if not schedule or any(len(s) != 2 for s in schedule):
+            raise ValueError(f"batch_schedule must be (epoch, batch_size) pairs, got {self.batch_schedule!r}")
+        if schedule[0][0] != 0:
+            raise ValueError(f"batch_schedule must start at epoch 0, got {schedule!r}")
+        for epoch, size in schedule:
+            if not isinstance(epoch, int) or epoch < 0:
+                raise ValueError(f"batch_schedule epochs must be ints >= 0, got {epoch!r}")
+            _positive_int("batch_schedule batch size", size)
+        if any(b[0] <= a[0] for a, b in zip(schedule, schedule[1:])):
+            raise ValueError(f"batch_schedule epochs must increase, got {schedule!r}")
+        object.__setattr__(self, "batch_schedule", schedule)
+        _positive_int("patience", self.patience)
+        if not isinstance(self.seed, int):
+            raise TypeError(f"seed must be an int, got {self.seed!r}")
+        if not (isinstance(self.q_floor, (int, float)) and self.q_floor > 0):
+            raise ValueError(f"q_floor must be > 0, got {self.q_floor!r}")
+        if self.wavelengths_per_particle is not None:
+            _positive_int("wavelengths_per_particle", self.wavelengths_per_particle)
+            if self.arch != "mlp":
+                raise ValueError("wavelengths_per_particle applies to arch='mlp' only (the ResNet predicts whole spectra)")
+        if self.max_train is not None:
+            _positive_int("max_train", self.max_train)
+        if self.num_threads is not None:
+            _positive_int("num_threads", self.num_threads)
+
+    def batch_size(self, epoch: int) -> int:
+        """Batch size at ``epoch`` (0-based) from the step-wise schedule."""
+        size = self.batch_schedule[0][1]
+        for start, value in self.batch_schedule:
+            if epoch >= start:
+                size = value
+        return size
+
+    def lr_factor(self, epoch: int) -> float:
+        """Learning-rate multiplier at ``epoch``: halved every ``lr_halve_every`` epochs."""
+        return 0.5 ** (epoch // self.lr_halve_every)

@@ -1,0 +1,225 @@
+"""Training a surrogate on a core-shell dataset: the surrogate's step function for the shared loop.
+
+``train_surrogate`` fits the preprocessing on the training split, builds the network,
+and hands a step (MSE on preprocessed targets, one Adam update) and a validation
+function to :func:`kerker.models.training.run_training`. At the end the best checkpoint
+is scored on the test split and the metrics are written into it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from kerker.models._config import MLPConfig, ResNetConfig, SurrogateTrainConfig
+from kerker.models._evaluation import test_split_metrics
+from kerker.models._preprocessing import SurrogatePreprocessing
+from kerker.models.surrogate import CHECKPOINT_KIND, Surrogate, arch_config_from_dict, build_network
+from kerker.models.training import load_checkpoint, run_training, save_checkpoint
+
+__all__ = ["train_surrogate"]
+
+
+def _dataset_info(dataset) -> dict:
+    return {
+        "fingerprint": str(dataset.fingerprint),
+        "materials": [str(m) for m in dataset.materials],
+        "wavelength": np.asarray(dataset.wavelength, dtype=np.float64).tolist(),
+        "r_range": [float(v) for v in dataset.r_range],
+        "t_range": [float(v) for v in dataset.t_range],
+        "n_particles": int(np.asarray(dataset.r_core).shape[0]),
+    }
+
+
+def _default_arch(arch: str, n_materials: int) -> ResNetConfig | MLPConfig:
+    return ResNetConfig(n_materials=n_materials) if arch == "resnet" else MLPConfig(n_materials=n_materials)
+
+
+def train_surrogate(
+    dataset,
+    config: SurrogateTrainConfig,
+    out_dir: str | Path,
+    *,
+    arch_config: ResNetConfig | MLPConfig | None = None,
+    resume: bool = False,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Train a surrogate; return the path of the best checkpoint (``out_dir/best.pt``).
+
+    Parameters
+    ----------
+    dataset
+        Opened core-shell dataset (``kerker.dataset.open_dataset``): materials, wavelength,
+        r_core, t_shell, core_index, shell_index, q_fwd, q_back, split(), fingerprint.
+    config : SurrogateTrainConfig
+        Schedule, seed, preprocessing choice.
+    out_dir : path
+        Receives ``last.pt`` (resumable), ``best.pt``, ``history.json`` and ``loss_curves.png``.
+    arch_config : ResNetConfig or MLPConfig, optional
+        Network size; default the config's defaults with the dataset's number of materials.
+    resume : bool
+        Continue from ``out_dir/last.pt``; the run's configs and dataset must be the same.
+
+    Raises
+    ------
+    ValueError
+        Network output grid does not match the dataset's wavelengths, or a resume against a
+        different config or dataset.
+    """
+    from kerker import __version__
+    from kerker.report import plot_loss_curves, write_json_atomic
+
+    out = Path(out_dir)
+    if config.num_threads is not None:
+        torch.set_num_threads(config.num_threads)
+    n_mat = len(dataset.materials)
+    arch_config = arch_config or _default_arch(config.arch, n_mat)
+    arch_config = dataclasses.replace(arch_config, n_materials=n_mat)
+    n_wl = np.asarray(dataset.wavelength).size
+    if config.arch == "resnet" and arch_config.n_wavelength != n_wl:
+        raise ValueError(
+            f"the ResNet outputs seq_len * 2**len(channels) = {arch_config.n_wavelength} wavelengths but the dataset "
+            f"has {n_wl}; choose seq_len and the number of groups to match"
+        )
+    info = _dataset_info(dataset)
+
+    resume_from = None
+    if resume:
+        last = out / "last.pt"
+        if not last.is_file():
+            log(f"no checkpoint at {last}; starting a new run")
+        else:
+            resume_from = load_checkpoint(last)
+            _check_resume(resume_from, config, config.arch, arch_config, info)
+
+    train_idx = np.asarray(dataset.split("train"))
+    if config.max_train is not None and config.max_train < train_idx.size:
+        # a seeded random subset: the split is sorted, and its head would hold only the first materials
+        pick = np.random.default_rng(config.seed).choice(train_idx.size, config.max_train, replace=False)
+        train_idx = train_idx[np.sort(pick)]
+    val_idx = np.asarray(dataset.split("val"))
+    if resume_from is not None:
+        prep = SurrogatePreprocessing.from_state_dict(resume_from["preprocessing"])
+    else:
+        prep = SurrogatePreprocessing(dataset.materials, dataset.wavelength, dataset.r_range, dataset.t_range, config.q_floor)
+        prep.fit(dataset, train_idx)
+    x_train = torch.from_numpy(prep.design_matrix(dataset, train_idx))
+    y_train = torch.from_numpy(prep.target_array(dataset, train_idx))
+    x_val = torch.from_numpy(prep.design_matrix(dataset, val_idx))
+    y_val = torch.from_numpy(prep.target_array(dataset, val_idx))
+    wl_scaled = prep.scale_wavelength(dataset.wavelength)
+
+    # Initialise from the seed without disturbing (or depending on) torch's global RNG.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        network = build_network(config.arch, arch_config)
+    optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
+    n_params = sum(p.numel() for p in network.parameters())
+    log(
+        f"training {config.arch} ({n_params:,} parameters) on {len(train_idx):,} particles x {n_wl} wavelengths, "
+        f"validation {len(val_idx):,}; torch threads {torch.get_num_threads()}"
+    )
+
+    def step(idx: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
+        x, y = x_train[idx], y_train[idx]
+        if config.arch == "resnet":
+            pred = network(x)
+        else:
+            k = config.wavelengths_per_particle
+            if k is None or k >= n_wl:
+                pred = network(x, wl_scaled)
+            else:
+                cols = torch.rand(len(idx), n_wl, generator=generator).argsort(dim=1)[:, :k]
+                pred = network(x, wl_scaled[cols])
+                y = torch.gather(y, 2, cols[:, None, :].expand(-1, y.shape[1], -1))
+        loss = torch.nn.functional.mse_loss(pred, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return {"train_loss": loss.item()}
+
+    chunk = 4096 if config.arch == "resnet" else 512
+
+    def validate() -> dict[str, float]:
+        with torch.no_grad():
+            total = 0.0
+            for i in range(0, len(x_val), chunk):
+                pred = network(x_val[i : i + chunk]) if config.arch == "resnet" else network(x_val[i : i + chunk], wl_scaled)
+                total += torch.nn.functional.mse_loss(pred, y_val[i : i + chunk], reduction="sum").item()
+        return {"val_loss": total / y_val.numel()}
+
+    extra = {
+        "kind": CHECKPOINT_KIND,
+        "arch": config.arch,
+        "arch_config": arch_config.to_dict(),
+        "train_config": config.to_dict(),
+        "preprocessing": prep.state_dict(),
+        "dataset": info,
+        "kerker_version": __version__,
+        "torch_version": str(torch.__version__),
+    }
+    result = run_training(
+        modules={"network": network},
+        optimizers={"adam": optimizer},
+        step=step,
+        n_samples=len(train_idx),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        lr_factor=config.lr_factor,
+        seed=config.seed,
+        validate=validate,
+        monitor="val_loss",
+        patience=config.patience,
+        out_dir=out,
+        extra=extra,
+        resume_from=resume_from,
+        log=log,
+    )
+    write_json_atomic(out / "history.json", {"history": result.history, "stop_reason": result.stop_reason})
+    plot_loss_curves(result.history, out / "loss_curves.png", title=f"{config.arch} surrogate")
+
+    best_path = out / "best.pt"
+    best = load_checkpoint(best_path)
+    model = Surrogate.from_checkpoint(best)
+    metrics = {
+        "best_epoch": result.best_epoch,
+        "best_val_loss": result.best_metric,
+        "epochs_run": len(result.history),
+        "stop_reason": result.stop_reason,
+        "train_time_s": float(sum(r["time_s"] for r in result.history)),
+        "n_parameters": n_params,
+        "test": test_split_metrics(model, dataset),
+    }
+    best["metrics"] = metrics
+    save_checkpoint(best_path, best)
+    t = metrics["test"]
+    log(
+        f"best epoch {result.best_epoch} (val_loss {result.best_metric:.4g}); test rMAE mean/median: "
+        f"Q_fwd {100 * t['q_fwd']['mean']:.3f} % / {100 * t['q_fwd']['median']:.3f} %, "
+        f"Q_back {100 * t['q_back']['mean']:.3f} % / {100 * t['q_back']['median']:.3f} % "
+        f"({t['n']} test particles); training time {metrics['train_time_s']:.0f} s"
+    )
+    return best_path
+
+
+def _check_resume(payload: dict, config: SurrogateTrainConfig, arch: str, arch_config, info: dict) -> None:
+    saved = SurrogateTrainConfig.from_dict(payload["train_config"])
+    ignore = {"num_threads", "epochs", "patience"}  # may change between sessions without changing the run
+    diffs = {
+        f.name: (getattr(saved, f.name), getattr(config, f.name))
+        for f in dataclasses.fields(config)
+        if f.name not in ignore and getattr(saved, f.name) != getattr(config, f.name)
+    }
+    if payload["arch"] != arch or arch_config_from_dict(payload["arch"], payload["arch_config"]) != arch_config:
+        diffs["arch_config"] = (payload["arch_config"], arch_config.to_dict())
+    if diffs:
+        raise ValueError(f"cannot resume: the checkpoint's run differs in {diffs} (saved, requested); use a new --out")
+    if payload["dataset"]["fingerprint"] != info["fingerprint"]:
+        raise ValueError(
+            f"cannot resume: the checkpoint was trained on dataset {payload['dataset']['fingerprint']!r}, "
+            f"this dataset is {info['fingerprint']!r}"
+        )

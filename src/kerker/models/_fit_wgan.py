@@ -1,0 +1,388 @@
+"""Training the WGAN-GP on a dataset's design parameters: its step function for the shared loop.
+
+``train_wgan`` encodes the designs with :class:`~kerker.dataset.scalers.DesignEncoder`,
+builds generator and critic, and hands :func:`kerker.models.training.run_training` a
+step that makes ``n_critic`` critic updates (Gulrajani et al. 2017, Algorithm 1) and one
+generator update per mini-batch of real designs. Each epoch ends with a quick fidelity
+check of a fixed set of latent vectors (material frequencies, pairs, size coverage) so
+the history shows how the generator approaches the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from kerker.dataset.scalers import DesignEncoder
+from kerker.models._wgan_fidelity import fidelity_metrics
+from kerker.models.training import load_checkpoint, run_training, save_checkpoint
+from kerker.models.wgan_gp import (
+    CHECKPOINT_KIND,
+    Critic,
+    CriticConfig,
+    Generator,
+    GeneratorConfig,
+    gradient_penalty,
+)
+
+__all__ = ["WGANTrainConfig", "design_subset", "export_generator", "train_wgan"]
+
+_SPLITS = ("all", "train", "val", "test")
+
+
+@dataclass(frozen=True)
+class WGANTrainConfig:
+    """One WGAN-GP training run (``kerker train wgan``); defaults are the paper's.
+
+    Attributes
+    ----------
+    epochs : int
+        Passes over the real designs (24 in the paper). One pass = ``N // batch_size``
+        generator updates, each preceded by ``n_critic`` critic updates on that batch.
+    batch_size : int
+        Real designs per step (256).
+    lr_generator, lr_critic : float
+        Adam learning rates (5e-5 and 5e-4 in the paper).
+    betas : (float, float)
+        Adam betas of both optimizers; (0.0, 0.9) as in Gulrajani et al. (2017), whose
+        settings the paper follows apart from the learning rates.
+    n_critic : int
+        Critic updates per generator update (5, Gulrajani et al.).
+    gp_weight : float
+        Gradient-penalty weight lambda (10, Gulrajani et al.).
+    seed : int
+        Seed of the initialisation, shuffling, latent draws and penalty mixing weights.
+    critic_batches : {"same", "fresh"}
+        "same": the ``n_critic`` critic updates of a step all see the step's real batch
+        (with fresh z and mixing weights), as the Keras WGAN-GP example does. "fresh":
+        updates 2..n_critic draw their own random real batches, as Gulrajani et al.'s
+        Algorithm 1 (each critic update samples real data).
+    split : {"all", "train", "val", "test"}
+        Which designs to learn: "all" (the paper: the design parameters carry no spectra,
+        so nothing of the surrogate's test set leaks) or one split of the dataset.
+    max_samples : int or None
+        Train on a seeded random subset of this many designs (quick runs, tests).
+    monitor_samples : int
+        Latent vectors (fixed seed ``seed + 1``) decoded after every epoch: material
+        frequencies, pairs present and size coverage are logged, and ``best.pt`` keeps the
+        epoch with the smallest ``fidelity_gap`` = missing pairs + largest material
+        deviation (pp) / 100 + (1 - smaller 1-nm coverage).
+    num_threads : int or None
+        ``torch.set_num_threads`` for the run (None: leave torch's default).
+    """
+
+    epochs: int = 24
+    batch_size: int = 256
+    lr_generator: float = 5e-5
+    lr_critic: float = 5e-4
+    betas: tuple[float, float] = (0.0, 0.9)
+    n_critic: int = 5
+    gp_weight: float = 10.0
+    seed: int = 0
+    split: str = "all"
+    critic_batches: str = "same"
+    max_samples: int | None = None
+    monitor_samples: int = 10_000
+    num_threads: int | None = None
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "n_critic", "monitor_samples"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        for name in ("lr_generator", "lr_critic"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and value > 0):
+                raise ValueError(f"{name} must be > 0, got {value!r}")
+        betas = tuple(self.betas)
+        if len(betas) != 2 or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
+        object.__setattr__(self, "betas", tuple(float(b) for b in betas))
+        if not (isinstance(self.gp_weight, (int, float)) and self.gp_weight >= 0):
+            raise ValueError(f"gp_weight must be >= 0, got {self.gp_weight!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise TypeError(f"seed must be an int, got {self.seed!r}")
+        if self.critic_batches not in ("same", "fresh"):
+            raise ValueError(f"critic_batches must be 'same' or 'fresh', got {self.critic_batches!r}")
+        if self.split not in _SPLITS:
+            raise ValueError(f"split must be one of {_SPLITS}, got {self.split!r}")
+        for name in ("max_samples", "num_threads"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ValueError(f"{name} must be None or a positive int, got {value!r}")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> WGANTrainConfig:
+        """Rebuild from ``to_dict`` output; unknown keys are refused."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"WGANTrainConfig got unknown fields {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def design_subset(dataset, split: str = "all", max_samples: int | None = None, seed: int = 0) -> np.ndarray:
+    """Sorted particle indices the WGAN-GP learns from (a split, optionally a seeded random subset)."""
+    if split not in _SPLITS:
+        raise ValueError(f"split must be one of {_SPLITS}, got {split!r}")
+    idx = np.arange(np.asarray(dataset.r_core).shape[0]) if split == "all" else np.asarray(dataset.split(split))
+    if max_samples is not None and max_samples < idx.size:
+        # random, not the head: the dataset is ordered by material, its head holds one core material only
+        idx = np.sort(idx[np.random.default_rng(seed).choice(idx.size, max_samples, replace=False)])
+    return idx
+
+
+def _dataset_info(dataset, idx: np.ndarray, split: str) -> dict:
+    return {
+        "fingerprint": str(dataset.fingerprint),
+        "materials": [str(m) for m in dataset.materials],
+        "r_range": [float(v) for v in dataset.r_range],
+        "t_range": [float(v) for v in dataset.t_range],
+        "split": split,
+        "n_designs": int(idx.size),
+    }
+
+
+def train_wgan(
+    dataset,
+    config: WGANTrainConfig,
+    out_dir: str | Path,
+    *,
+    generator_config: GeneratorConfig | None = None,
+    critic_config: CriticConfig | None = None,
+    resume: bool = False,
+    command: dict | None = None,
+    log: Callable[[str], None] = print,
+):
+    """Train a WGAN-GP on the design parameters of ``dataset``.
+
+    Parameters
+    ----------
+    dataset
+        Opened core-shell dataset (``kerker.dataset.open_dataset``): ``materials``,
+        ``r_core``, ``t_shell`` (nm), ``core_index``, ``shell_index``, ``r_range``,
+        ``t_range``, ``split()``, ``fingerprint``. Spectra are not read.
+    config : WGANTrainConfig
+        Schedule, optimizer and penalty settings, seed.
+    out_dir : path
+        Receives ``last.pt`` (resumable) after every epoch and ``best.pt`` whenever the
+        fidelity monitor improves (a WGAN has no validation loss; its losses do not rank
+        generators).
+    generator_config, critic_config : optional
+        Architectures; default their defaults with the dataset's number of materials.
+    resume : bool
+        Continue from ``out_dir/last.pt``; run settings and dataset must match.
+    command : dict, optional
+        How the run was started (stored in the checkpoints).
+    log : callable
+        Receives progress lines.
+
+    Returns
+    -------
+    TrainingResult
+        The loop's history (per epoch: ``critic_loss``, ``generator_loss``,
+        ``wasserstein``, ``gradient_penalty`` and the fidelity monitor).
+
+    Raises
+    ------
+    ValueError
+        A resume against a different run or dataset.
+    """
+    from kerker import __version__
+
+    out = Path(out_dir)
+    if config.num_threads is not None:
+        torch.set_num_threads(config.num_threads)
+    n_mat = len(dataset.materials)
+    generator_config = dataclasses.replace(generator_config or GeneratorConfig(), n_materials=n_mat)
+    critic_config = dataclasses.replace(critic_config or CriticConfig(), n_materials=n_mat)
+    idx = design_subset(dataset, config.split, config.max_samples, config.seed)
+    info = _dataset_info(dataset, idx, config.split)
+
+    resume_from = None
+    if resume:
+        last = out / "last.pt"
+        if not last.is_file():
+            log(f"no checkpoint at {last}; starting a new run")
+        else:
+            resume_from = load_checkpoint(last)
+            _check_resume(resume_from, config, generator_config, critic_config, info)
+
+    encoder = DesignEncoder(dataset.materials, dataset.r_range, dataset.t_range).fit()
+    real_all = torch.from_numpy(
+        encoder.transform(
+            np.asarray(dataset.core_index)[idx].astype(np.int64),
+            np.asarray(dataset.shell_index)[idx].astype(np.int64),
+            np.asarray(dataset.r_core)[idx],
+            np.asarray(dataset.t_shell)[idx],
+        )
+    ).to(torch.float32)
+    if idx.size < config.batch_size:
+        raise ValueError(f"batch_size {config.batch_size} exceeds the {idx.size} designs to learn from")
+    if config.batch_size % critic_config.pack:
+        raise ValueError(f"batch_size {config.batch_size} must be a multiple of the critic's pack {critic_config.pack}")
+
+    # Initialise from the seed without disturbing (or depending on) torch's global RNG.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        gen = Generator(generator_config, materials=dataset.materials, r_range=dataset.r_range, t_range=dataset.t_range)
+        critic = Critic(critic_config)
+    gen, critic = gen.float(), critic.float()
+    opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_generator, betas=config.betas)
+    opt_c = torch.optim.Adam(critic.parameters(), lr=config.lr_critic, betas=config.betas)
+    n_gen = sum(p.numel() for p in gen.parameters())
+    n_critic_params = sum(p.numel() for p in critic.parameters())
+    n_batches = idx.size // config.batch_size
+    log(
+        f"training WGAN-GP on {idx.size:,} designs ({config.split}): generator {n_gen:,} / critic "
+        f"{n_critic_params:,} parameters, {n_batches} generator x {config.n_critic} critic steps per epoch, "
+        f"torch threads {torch.get_num_threads()}"
+    )
+    lam, n_critic, fresh = float(config.gp_weight), config.n_critic, config.critic_batches == "fresh"
+    critic_params = list(critic.parameters())
+
+    def step(batch: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
+        real = critic.pack(real_all[batch])
+        n = len(batch)
+        c_loss = w_est = gp_sum = 0.0
+        for k in range(n_critic):
+            if k and fresh:
+                real = critic.pack(real_all[torch.randint(len(real_all), (n,), generator=generator)])
+            with torch.no_grad():
+                fake = critic.pack(gen(torch.randn(n, gen.latent_dim, generator=generator)))
+            wasserstein = critic(real).mean() - critic(fake).mean()
+            gp = gradient_penalty(critic, real, fake, generator=generator)
+            loss = -wasserstein + lam * gp
+            opt_c.zero_grad(set_to_none=True)
+            loss.backward()
+            opt_c.step()
+            c_loss, w_est, gp_sum = c_loss + loss.item(), w_est + wasserstein.item(), gp_sum + gp.item()
+        for p in critic_params:  # the generator step needs no critic gradients
+            p.requires_grad_(False)
+        g_loss = -critic(critic.pack(gen(torch.randn(n, gen.latent_dim, generator=generator)))).mean()
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        for p in critic_params:
+            p.requires_grad_(True)
+        return {
+            "critic_loss": c_loss / n_critic,
+            "wasserstein": w_est / n_critic,
+            "gradient_penalty": gp_sum / n_critic,
+            "generator_loss": g_loss.item(),
+        }
+
+    monitor_z = gen.sample_latent(config.monitor_samples, seed=config.seed + 1)
+
+    def validate() -> dict[str, float]:
+        designs = gen.decode(monitor_z, hard=True)
+        m = fidelity_metrics(designs, materials=gen.materials, r_range=gen.r_range, t_range=gen.t_range)
+        dev = m["materials"]["max_abs_deviation_pp"]
+        cov = (m["sizes"]["r_core"]["coverage_1nm"], m["sizes"]["t_shell"]["coverage_1nm"])
+        missing = m["pairs"]["total"] - m["pairs"]["present"]
+        return {
+            "max_material_dev_pp": dev,
+            "pairs_present": float(m["pairs"]["present"]),
+            "coverage_r": cov[0],
+            "coverage_t": cov[1],
+            # lexicographic in practice: a missing pair outweighs any frequency or coverage gain
+            "fidelity_gap": missing + dev / 100.0 + (1.0 - min(cov)),
+        }
+
+    def extra() -> dict:
+        return {
+            "kind": CHECKPOINT_KIND,
+            "generator_spec": gen.spec(),
+            "critic": critic_config.to_dict(),
+            "train_config": config.to_dict(),
+            "dataset": info,
+            "command": command or {},
+            "kerker_version": __version__,
+            "torch_version": str(torch.__version__),
+        }
+
+    return run_training(
+        modules={"generator": gen, "critic": critic},
+        optimizers={"generator": opt_g, "critic": opt_c},
+        step=step,
+        n_samples=idx.size,
+        epochs=config.epochs,
+        batch_size=lambda epoch: config.batch_size,
+        seed=config.seed,
+        validate=validate,
+        monitor="fidelity_gap",
+        out_dir=out,
+        extra=extra,
+        resume_from=resume_from,
+        drop_last=True,
+        log=log,
+    )
+
+
+def export_generator(checkpoint, path: str | Path, *, metrics: dict | None = None, note: dict | None = None) -> Path:
+    """Write a small generator-only checkpoint (float32; no critic, no optimizer state).
+
+    Parameters
+    ----------
+    checkpoint : path or dict
+        A training checkpoint of :func:`train_wgan`.
+    path : path
+        Output file (written atomically), e.g. ``kerker/models/weights/wgan.pt``.
+    metrics : dict, optional
+        Fidelity numbers to store beside the weights (``Generator.info["metrics"]``).
+    note : dict, optional
+        Anything else to keep (e.g. wall time), stored under ``"export"``.
+    """
+    payload = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
+    Generator.from_checkpoint(payload)  # refuses anything that is not a loadable WGAN-GP checkpoint
+    history = payload.get("history", [])
+    small = {
+        "kind": CHECKPOINT_KIND,
+        "modules": {"generator": {k: v.to(torch.float32) for k, v in payload["modules"]["generator"].items()}},
+        "generator_spec": payload["generator_spec"],
+        "critic": payload.get("critic"),
+        "train_config": payload.get("train_config"),
+        "dataset": payload.get("dataset"),
+        "command": payload.get("command", {}),
+        "history": history,
+        "epoch": payload.get("epoch"),
+        "metrics": metrics or {},
+        "export": note or {},
+        "kerker_version": payload.get("kerker_version"),
+        "torch_version": payload.get("torch_version"),
+    }
+    return save_checkpoint(path, small)
+
+
+def _check_resume(payload: dict, config: WGANTrainConfig, gcfg: GeneratorConfig, ccfg: CriticConfig, info: dict):
+    if payload.get("kind") != CHECKPOINT_KIND:
+        raise ValueError(f"cannot resume: last.pt is not a WGAN-GP checkpoint (kind {payload.get('kind')!r})")
+    saved = WGANTrainConfig.from_dict(payload["train_config"])
+    ignore = {"num_threads", "epochs"}  # may change between sessions without changing the run
+    diffs = {
+        f.name: (getattr(saved, f.name), getattr(config, f.name))
+        for f in dataclasses.fields(config)
+        if f.name not in ignore and getattr(saved, f.name) != getattr(config, f.name)
+    }
+    saved_g = GeneratorConfig.from_dict(payload["generator_spec"]["config"])
+    if saved_g != gcfg:
+        diffs["generator"] = (saved_g.to_dict(), gcfg.to_dict())
+    saved_c = CriticConfig.from_dict(payload["critic"])
+    if saved_c != ccfg:
+        diffs["critic"] = (saved_c.to_dict(), ccfg.to_dict())
+    if diffs:
+        raise ValueError(f"cannot resume: the checkpoint's run differs in {diffs} (saved, requested); use a new --out")
+    saved_info = payload["dataset"]
+    if saved_info["fingerprint"] != info["fingerprint"] or saved_info["materials"] != info["materials"]:
+        raise ValueError(
+            f"cannot resume: the checkpoint was trained on dataset {saved_info['fingerprint']!r} with materials "
+            f"{saved_info['materials']}; this dataset is {info['fingerprint']!r} with {info['materials']}"
+        )

@@ -1,0 +1,279 @@
+"""Fidelity of a WGAN-GP generator: generated designs vs the training distribution (paper Fig. S4).
+
+All numbers are computed from hard-decoded designs (argmax materials, sizes in nm):
+
+- material frequencies of core and shell, chi-square against uniform, largest deviation
+  from 1/M in percentage points;
+- the M x M material-pair table and how many pairs appear at all (mode collapse);
+- per size: Kolmogorov-Smirnov distance to the continuous uniform design range and (if
+  given) to the training sizes, the fraction of 1-nm bins of the range that are hit,
+  extremes;
+- corners of the (r_core, t_shell) square reached within a tolerance, overall and per
+  material pair;
+- latent smoothness: along straight lines in z, how often the argmax materials switch
+  and how far the sizes jump between neighbouring points.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from scipy import stats
+
+__all__ = ["evaluate_wgan", "fidelity_metrics", "latent_smoothness"]
+
+#: Done-when targets of issue 4 (shipped generator, 10,000 samples).
+TARGETS = {"pairs_present": "all", "max_material_dev_pp": 3.0, "coverage_1nm": 0.95}
+
+
+def _indices(designs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.asarray(designs.core_index, dtype=np.int64),
+        np.asarray(designs.shell_index, dtype=np.int64),
+        np.asarray(designs.r_core, dtype=np.float64),
+        np.asarray(designs.t_shell, dtype=np.float64),
+    )
+
+
+def _coverage(x: np.ndarray, lo: float, hi: float, width: float = 1.0) -> tuple[float, int]:
+    """Fraction of ``width``-nm bins of [lo, hi] containing a value (the last bin includes hi)."""
+    n_bins = max(1, math.ceil((hi - lo) / width - 1e-9))
+    inside = x[(x >= lo) & (x <= hi)]
+    hit = np.unique(np.minimum(((inside - lo) // width).astype(np.int64), n_bins - 1))
+    return hit.size / n_bins, n_bins
+
+
+def _chi2_uniform(counts: np.ndarray) -> dict:
+    res = stats.chisquare(counts.astype(np.float64).ravel())
+    return {"statistic": float(res.statistic), "p_value": float(res.pvalue), "dof": int(counts.size - 1)}
+
+
+def fidelity_metrics(
+    designs, *, materials, r_range, t_range, reference=None, corner_tol: float = 0.05
+) -> dict:
+    """Distribution statistics of a batch of hard designs (JSON-able dict).
+
+    Parameters
+    ----------
+    designs
+        Anything with ``core_index``, ``shell_index`` (int, (N,)), ``r_core``,
+        ``t_shell`` (nm, (N,)): a :class:`~kerker.models.wgan_gp.DecodedDesigns` or
+        :class:`~kerker.dataset.scalers.Design`.
+    materials : sequence of str
+        Material names in index order.
+    r_range, t_range : (float, float)
+        Design ranges in nm.
+    reference : optional
+        Training designs (same fields) for the two-sample KS distances.
+    corner_tol : float
+        A corner counts as reached if a design lies within ``corner_tol`` times the range
+        width of it in both sizes (0.05: within 4.95 nm for 1-100 nm).
+
+    Returns
+    -------
+    dict
+        ``n``, ``materials`` (counts, fractions, chi-square, ``max_abs_deviation_pp``),
+        ``pairs`` (M x M counts, ``present`` of ``total``), ``sizes`` (per size: min, max,
+        KS distances, ``coverage_1nm``), ``corners`` (fractions reached).
+    """
+    ci, si, r, t = _indices(designs)
+    m = len(materials)
+    n = ci.size
+    core_counts = np.bincount(ci, minlength=m)
+    shell_counts = np.bincount(si, minlength=m)
+    dev = 100.0 * np.abs(np.concatenate([core_counts, shell_counts]) / n - 1.0 / m)
+    pairs = np.zeros((m, m), dtype=np.int64)
+    np.add.at(pairs, (ci, si), 1)
+    out = {
+        "n": int(n),
+        "materials": {
+            "names": list(materials),
+            "core_counts": core_counts.tolist(),
+            "shell_counts": shell_counts.tolist(),
+            "core_fraction": (core_counts / n).tolist(),
+            "shell_fraction": (shell_counts / n).tolist(),
+            "uniform_fraction": 1.0 / m,
+            "core_chi2": _chi2_uniform(core_counts),
+            "shell_chi2": _chi2_uniform(shell_counts),
+            "max_abs_deviation_pp": float(dev.max()),
+        },
+        "pairs": {
+            "counts": pairs.tolist(),
+            "present": int((pairs > 0).sum()),
+            "total": int(m * m),
+            "min_count": int(pairs.min()),
+            "max_count": int(pairs.max()),
+            "expected_count": n / (m * m),
+            "chi2": _chi2_uniform(pairs),
+        },
+        "sizes": {},
+    }
+    ref = _indices(reference) if reference is not None else None
+    for k, (name, x, (lo, hi)) in enumerate((("r_core", r, r_range), ("t_shell", t, t_range))):
+        cov, n_bins = _coverage(x, lo, hi)
+        entry = {
+            "min_nm": float(x.min()),
+            "max_nm": float(x.max()),
+            "mean_nm": float(x.mean()),
+            "ks_vs_uniform_range": float(stats.kstest(x, "uniform", args=(lo, hi - lo)).statistic),
+            "coverage_1nm": float(cov),
+            "n_bins_1nm": int(n_bins),
+        }
+        if ref is not None:
+            entry["ks_vs_training"] = float(stats.ks_2samp(x, ref[2 + k]).statistic)
+        out["sizes"][name] = entry
+    tol_r = corner_tol * (r_range[1] - r_range[0])
+    tol_t = corner_tol * (t_range[1] - t_range[0])
+    corners = [(cr, ct) for cr in r_range for ct in t_range]
+    near = np.stack([(np.abs(r - cr) <= tol_r) & (np.abs(t - ct) <= tol_t) for cr, ct in corners], axis=1)  # (N, 4)
+    per_pair = np.zeros((m, m, 4), dtype=bool)
+    rows, cols = np.nonzero(near)
+    per_pair[ci[rows], si[rows], cols] = True
+    out["corners"] = {
+        "tolerance_nm": [float(tol_r), float(tol_t)],
+        "corners_nm": [list(c) for c in corners],
+        "reached": near.any(axis=0).tolist(),
+        "fraction": float(near.any(axis=0).mean()),
+        "per_pair_fraction": float(per_pair.mean()),
+    }
+    return out
+
+
+def latent_smoothness(generator, *, n_lines: int = 100, n_steps: int = 200, seed: int = 0, keep: int = 5) -> dict:
+    """How designs change along straight lines ``z(s) = z0 + s (z1 - z0)``, s in [0, 1].
+
+    Parameters
+    ----------
+    generator : Generator
+        Decodes latent vectors (hard).
+    n_lines, n_steps : int
+        Number of lines (endpoints drawn from N(0, I)) and points per line.
+    seed : int
+        Seed of the endpoints.
+    keep : int
+        Lines returned in full (for plots) under ``"examples"``.
+
+    Returns
+    -------
+    dict
+        ``metrics``: mean/max number of core and shell material switches per line, the
+        fraction of steps with a switch, mean step and mean/max largest jump of r_core and
+        t_shell per step (nm), mean Euclidean step in z. ``examples``: ``s``, ``r_core``,
+        ``t_shell``, ``core_index``, ``shell_index`` of the first ``keep`` lines, shape
+        (keep, n_steps).
+    """
+    g = torch.Generator().manual_seed(int(seed))
+    dtype = next(generator.parameters()).dtype
+    z0 = torch.randn(n_lines, 1, generator.latent_dim, generator=g, dtype=dtype)
+    z1 = torch.randn(n_lines, 1, generator.latent_dim, generator=g, dtype=dtype)
+    s = torch.linspace(0.0, 1.0, n_steps, dtype=dtype)[None, :, None]
+    z = (z0 + s * (z1 - z0)).reshape(-1, generator.latent_dim)
+    d = generator.decode(z, hard=True)
+    ci, si, r, t = (a.reshape(n_lines, n_steps) for a in _indices(d))
+    core_sw = (np.diff(ci, axis=1) != 0).sum(axis=1)
+    shell_sw = (np.diff(si, axis=1) != 0).sum(axis=1)
+    dr = np.abs(np.diff(r, axis=1))
+    dt = np.abs(np.diff(t, axis=1))
+    metrics = {
+        "n_lines": int(n_lines),
+        "n_steps": int(n_steps),
+        "mean_z_step": float(((z1 - z0).norm(dim=-1).squeeze(-1) / (n_steps - 1)).mean()),
+        "core_switches_mean": float(core_sw.mean()),
+        "core_switches_max": int(core_sw.max()),
+        "shell_switches_mean": float(shell_sw.mean()),
+        "shell_switches_max": int(shell_sw.max()),
+        "switch_fraction_of_steps": float((core_sw + shell_sw).sum() / (2 * n_lines * (n_steps - 1))),
+        "r_core_step_mean_nm": float(dr.mean()),
+        "r_core_max_jump_mean_nm": float(dr.max(axis=1).mean()),
+        "r_core_max_jump_nm": float(dr.max()),
+        "t_shell_step_mean_nm": float(dt.mean()),
+        "t_shell_max_jump_mean_nm": float(dt.max(axis=1).mean()),
+        "t_shell_max_jump_nm": float(dt.max()),
+    }
+    keep = min(keep, n_lines)
+    examples = {
+        "s": np.linspace(0.0, 1.0, n_steps),
+        "r_core": r[:keep],
+        "t_shell": t[:keep],
+        "core_index": ci[:keep],
+        "shell_index": si[:keep],
+    }
+    return {"metrics": metrics, "examples": examples}
+
+
+def evaluate_wgan(
+    generator,
+    dataset=None,
+    *,
+    n_samples: int = 10_000,
+    seed: int = 0,
+    n_lines: int = 100,
+    n_steps: int = 200,
+    split: str | None = None,
+) -> dict:
+    """Fidelity report of a generator (``kerker evaluate wgan``), paper Fig. S4.
+
+    Parameters
+    ----------
+    generator : Generator
+        Trained generator (eval mode).
+    dataset : optional
+        The training dataset; its designs (``split``) are the reference distribution.
+    n_samples : int
+        Generated designs (10,000 as in the paper).
+    seed : int
+        Seed of the latent samples and of the lines.
+    n_lines, n_steps : int
+        Latent-smoothness lines.
+    split : str, optional
+        Which designs of ``dataset`` are the reference; default the split the generator
+        was trained on (``generator.info``), else all.
+
+    Returns
+    -------
+    dict
+        ``metrics`` (JSON-able: ``generated``, ``training``, ``smoothness``, ``targets``)
+        and ``arrays`` (samples, reference designs and example lines, for the plots).
+    """
+    from kerker.models._fit_wgan import design_subset
+
+    was_training = generator.training
+    generator.eval()
+    try:
+        designs = generator.sample(n_samples, seed=seed)
+        smooth = latent_smoothness(generator, n_lines=n_lines, n_steps=n_steps, seed=seed + 1)
+    finally:
+        generator.train(was_training)
+    kw = {"materials": generator.materials, "r_range": generator.r_range, "t_range": generator.t_range}
+    reference = None
+    metrics: dict = {"n_samples": int(n_samples), "seed": int(seed)}
+    if dataset is not None:
+        generator.check_dataset(dataset)
+        if split is None:
+            split = (getattr(generator, "info", {}).get("train_config") or {}).get("split", "all")
+        idx = design_subset(dataset, split)
+        from kerker.dataset.scalers import Design
+
+        reference = Design(
+            np.asarray(dataset.core_index)[idx].astype(np.int64),
+            np.asarray(dataset.shell_index)[idx].astype(np.int64),
+            np.asarray(dataset.r_core)[idx],
+            np.asarray(dataset.t_shell)[idx],
+        )
+        metrics["reference_split"] = split
+    metrics["generated"] = fidelity_metrics(designs, reference=reference, **kw)
+    if reference is not None:
+        metrics["training"] = fidelity_metrics(reference, **kw)
+    metrics["smoothness"] = smooth["metrics"]
+    gen = metrics["generated"]
+    cov = min(gen["sizes"]["r_core"]["coverage_1nm"], gen["sizes"]["t_shell"]["coverage_1nm"])
+    metrics["targets"] = {
+        "all_pairs_present": gen["pairs"]["present"] == gen["pairs"]["total"],
+        "materials_within_3pp": gen["materials"]["max_abs_deviation_pp"] <= TARGETS["max_material_dev_pp"],
+        "coverage_at_least_95pct": cov >= TARGETS["coverage_1nm"],
+    }
+    metrics["targets"]["all_met"] = all(metrics["targets"].values())
+    arrays = {"generated": designs, "reference": reference, "lines": smooth["examples"]}
+    return {"metrics": metrics, "arrays": arrays}

@@ -1,0 +1,87 @@
+"""The 1D ResNet surrogate of Soun et al.: design vector -> (Q_fwd, Q_back) spectra.
+
+A dense stem turns the 16-entry design vector into a short 1D sequence; residual
+blocks refine it and x2 upsampling stretches it to the wavelength grid, so neighbouring
+wavelengths share convolution filters (spectra are smooth in wavelength).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from kerker.models._config import ResNetConfig
+
+__all__ = ["ResidualBlock1D", "ResNet1D"]
+
+
+class ResidualBlock1D(nn.Module):
+    """Conv1D-BN-LeakyReLU-Conv1D-BN plus a skip connection, then LeakyReLU.
+
+    A 1x1 convolution projects the skip when the channel count changes.
+
+    Parameters
+    ----------
+    c_in, c_out : int
+        Input and output channels.
+    kernel_size : int
+        Odd kernel size; "same" padding keeps the length.
+    negative_slope : float
+        Leaky-ReLU slope.
+    """
+
+    def __init__(self, c_in: int, c_out: int, kernel_size: int, negative_slope: float):
+        super().__init__()
+        pad = kernel_size // 2
+        self.conv1 = nn.Conv1d(c_in, c_out, kernel_size, padding=pad, bias=False)
+        self.bn1 = nn.BatchNorm1d(c_out)
+        self.conv2 = nn.Conv1d(c_out, c_out, kernel_size, padding=pad, bias=False)
+        self.bn2 = nn.BatchNorm1d(c_out)
+        self.act = nn.LeakyReLU(negative_slope)
+        self.skip = nn.Identity() if c_in == c_out else nn.Conv1d(c_in, c_out, 1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (B, c_in, L) -> (B, c_out, L)."""
+        h = self.act(self.bn1(self.conv1(x)))
+        h = self.bn2(self.conv2(h))
+        return self.act(h + self.skip(x))
+
+
+class ResNet1D(nn.Module):
+    """Design vector (B, 2 + 2M) -> scaled spectra (B, n_outputs, seq_len * 2**groups).
+
+    Parameters
+    ----------
+    config : ResNetConfig
+        Widths, depth and output grid size.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from kerker.models import ResNet1D, ResNetConfig
+    >>> net = ResNet1D(ResNetConfig(channels=(16, 16, 8), blocks_per_group=1)).eval()
+    >>> net(torch.zeros(3, 16)).shape
+    torch.Size([3, 2, 64])
+    """
+
+    def __init__(self, config: ResNetConfig):
+        super().__init__()
+        self.config = config
+        c0 = config.channels[0]
+        self.stem = nn.Sequential(
+            nn.Linear(config.design_dim, config.seq_len * c0), nn.LeakyReLU(config.negative_slope)
+        )
+        layers: list[nn.Module] = []
+        c_in = c0
+        for c in config.channels:
+            for _ in range(config.blocks_per_group):
+                layers.append(ResidualBlock1D(c_in, c, config.kernel_size, config.negative_slope))
+                c_in = c
+            layers.append(nn.Upsample(scale_factor=2, mode=config.upsample))
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Conv1d(c_in, config.n_outputs, config.kernel_size, padding=config.kernel_size // 2)
+
+    def forward(self, design: torch.Tensor) -> torch.Tensor:
+        """design: (B, 2 + 2M) preprocessed -> (B, n_outputs, W) preprocessed targets."""
+        h = self.stem(design).reshape(design.shape[0], self.config.channels[0], self.config.seq_len)
+        return self.head(self.body(h))

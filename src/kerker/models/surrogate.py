@@ -1,0 +1,223 @@
+"""A trained surrogate with its preprocessing: checkpoints in, physical spectra out.
+
+:class:`Surrogate` wraps a network (:class:`ResNet1D` or :class:`SpectralMLP`) with the
+fitted preprocessing it was trained with, so ``predict`` takes the arguments of
+:func:`kerker.efficiencies` (material names, sizes in nm) and returns ``q_fwd, q_back`` in
+physical units. NumPy in gives NumPy out; torch in gives differentiable torch out, so
+design code can back-propagate through the surrogate to sizes or soft material weights.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from kerker.models._config import MLPConfig, ResNetConfig
+from kerker.models._preprocessing import SurrogatePreprocessing
+from kerker.models.mlp import SpectralMLP
+from kerker.models.resnet1d import ResNet1D
+from kerker.models.training import load_checkpoint
+
+__all__ = ["CHECKPOINT_KIND", "Surrogate", "build_network"]
+
+CHECKPOINT_KIND = "kerker.surrogate"
+
+
+def build_network(arch: str, config: ResNetConfig | MLPConfig) -> nn.Module:
+    """Instantiate the network of ``arch`` ("resnet" or "mlp") from its config."""
+    if arch == "resnet":
+        if not isinstance(config, ResNetConfig):
+            raise TypeError(f"arch 'resnet' needs a ResNetConfig, got {type(config).__name__}")
+        return ResNet1D(config)
+    if arch == "mlp":
+        if not isinstance(config, MLPConfig):
+            raise TypeError(f"arch 'mlp' needs an MLPConfig, got {type(config).__name__}")
+        return SpectralMLP(config)
+    raise ValueError(f"arch must be 'resnet' or 'mlp', got {arch!r}")
+
+
+def arch_config_from_dict(arch: str, data: dict) -> ResNetConfig | MLPConfig:
+    return (ResNetConfig if arch == "resnet" else MLPConfig).from_dict(data)
+
+
+class Surrogate(nn.Module):
+    """A trained surrogate network plus the preprocessing that maps to physical units.
+
+    Parameters
+    ----------
+    arch : {"resnet", "mlp"}
+        Network family.
+    network : nn.Module
+        The trained network (weights in float32).
+    preprocessing : SurrogatePreprocessing
+        Fitted design encoding and target scaling, with the material list, size ranges
+        and wavelength grid of the training data.
+    info : dict, optional
+        Everything else the checkpoint recorded (configs, metrics, dataset fingerprint).
+
+    Attributes
+    ----------
+    materials : tuple of str
+        Materials the network knows, in one-hot order.
+    wavelength : ndarray, shape (W,)
+        Wavelength grid (nm) of :meth:`predict`.
+    r_range, t_range : (float, float)
+        Core-radius and shell-thickness ranges (nm) of the training data.
+    """
+
+    def __init__(self, arch: str, network: nn.Module, preprocessing: SurrogatePreprocessing, info: dict | None = None):
+        super().__init__()
+        self.arch = arch
+        self.network = network
+        self.preprocessing = preprocessing
+        self.info = dict(info or {})
+        self.eval()
+
+    # -- metadata ---------------------------------------------------------------------
+    @property
+    def materials(self) -> tuple[str, ...]:
+        return self.preprocessing.materials
+
+    @property
+    def wavelength(self) -> np.ndarray:
+        return self.preprocessing.wavelength.copy()
+
+    @property
+    def r_range(self) -> tuple[float, float]:
+        return self.preprocessing.r_range
+
+    @property
+    def t_range(self) -> tuple[float, float]:
+        return self.preprocessing.t_range
+
+    def __repr__(self) -> str:
+        wl = self.preprocessing.wavelength
+        return (
+            f"Surrogate(arch={self.arch!r}, materials={self.materials}, wavelength={wl[0]:g}-{wl[-1]:g} nm x {wl.size}, "
+            f"r_core {self.r_range[0]:g}-{self.r_range[1]:g} nm, t_shell {self.t_range[0]:g}-{self.t_range[1]:g} nm)"
+        )
+
+    # -- checkpoints ------------------------------------------------------------------
+    @classmethod
+    def from_checkpoint(cls, checkpoint: str | Path | dict, dataset=None) -> Surrogate:
+        """Rebuild a surrogate from a ``best.pt``/shipped checkpoint (path or loaded dict).
+
+        Parameters
+        ----------
+        checkpoint : path or dict
+            File written by ``kerker train surrogate`` or its loaded payload.
+        dataset : optional
+            If given, the checkpoint must match its material list and wavelength grid.
+
+        Raises
+        ------
+        ValueError
+            Not a surrogate checkpoint, or incompatible with ``dataset``.
+        """
+        payload = load_checkpoint(checkpoint) if not isinstance(checkpoint, dict) else checkpoint
+        if payload.get("kind") != CHECKPOINT_KIND:
+            raise ValueError(f"not a surrogate checkpoint: kind is {payload.get('kind')!r}, expected {CHECKPOINT_KIND!r}")
+        arch = payload["arch"]
+        config = arch_config_from_dict(arch, payload["arch_config"])
+        network = build_network(arch, config)
+        network.load_state_dict(payload["modules"]["network"])
+        preprocessing = SurrogatePreprocessing.from_state_dict(payload["preprocessing"])
+        info = {k: v for k, v in payload.items() if k not in ("modules", "optimizers", "generator")}
+        model = cls(arch, network, preprocessing, info)
+        if dataset is not None:
+            model.check_dataset(dataset)
+        return model
+
+    def check_dataset(self, dataset) -> None:
+        """Raise ``ValueError`` unless ``dataset`` has this model's materials and wavelength grid."""
+        self.preprocessing.check_dataset(dataset, what="this surrogate")
+
+    # -- evaluation -------------------------------------------------------------------
+    def forward(self, design: torch.Tensor, wavelength: torch.Tensor | None = None) -> torch.Tensor:
+        """Network output in preprocessed units.
+
+        Parameters
+        ----------
+        design : Tensor, shape (P, 2 + 2M)
+            Preprocessed design vectors (:meth:`encode`).
+        wavelength : Tensor, shape (W,), optional
+            MLP only: min-max scaled wavelengths (default: the training grid).
+
+        Returns
+        -------
+        Tensor, shape (P, 2, W)
+        """
+        if self.arch == "resnet":
+            return self.network(design)
+        if wavelength is None:
+            wavelength = self.preprocessing.scale_wavelength(torch.as_tensor(self.preprocessing.wavelength))
+        return self.network(design, wavelength.to(design.dtype))
+
+    def encode(self, core, shell, r_core, t_shell, *, check_range: bool = True) -> torch.Tensor:
+        """Preprocessed design vectors, shape (P, 2 + 2M), float32 (differentiable for torch input).
+
+        See :meth:`predict` for the arguments.
+        """
+        return self.preprocessing.encode(core, shell, r_core, t_shell, check_range=check_range)
+
+    def predict(self, core, shell, r_core, t_shell, wavelength=None, *, check_range: bool = True):
+        """Predict ``q_fwd, q_back`` of core-shell particles in physical units.
+
+        Parameters
+        ----------
+        core, shell : str, kerker.Material, list of those, or array_like of shape (M,) or (P, M)
+            Materials by name (one for all particles or one per particle; must be among
+            :attr:`materials`), or material weights in one-hot order (e.g. the softmax
+            output of a generator; rows should sum to 1) for a differentiable relaxation.
+        r_core, t_shell : float or array_like, shape (P,)
+            Core radius and shell thickness in nm, broadcast over particles; must lie in
+            :attr:`r_range` / :attr:`t_range` (the network was never trained outside).
+        wavelength : array_like, shape (W,), optional
+            MLP only: wavelengths in nm inside the training range (default
+            :attr:`wavelength`). The ResNet always predicts on :attr:`wavelength`.
+        check_range : bool
+            Refuse sizes outside the training ranges (default). ``False`` extrapolates.
+
+        Returns
+        -------
+        q_fwd, q_back : ndarray or Tensor, shape (P, W)
+            Differential forward and backward efficiencies (see CONVENTIONS.md). NumPy if
+            no argument was a torch tensor; else torch float64 carrying gradients.
+
+        Raises
+        ------
+        ValueError
+            Unknown material, size outside the training range, wavelength outside the grid
+            range (MLP) or given to the ResNet.
+        """
+        use_torch = any(isinstance(v, torch.Tensor) for v in (core, shell, r_core, t_shell, wavelength))
+        wl_scaled = None
+        if wavelength is not None:
+            if self.arch == "resnet":
+                raise ValueError(
+                    "the ResNet surrogate predicts on its fixed grid model.wavelength "
+                    f"({self.preprocessing.wavelength.size} points); pass wavelength=None or use the MLP surrogate"
+                )
+            wl_scaled = self.preprocessing.scale_wavelength(wavelength)
+        design = self.encode(core, shell, r_core, t_shell, check_range=check_range)
+        was_training = self.network.training
+        self.network.eval()  # batch norm must use its running statistics at prediction
+        try:
+            if use_torch:
+                z = self.forward(design, wl_scaled)
+                q = self.preprocessing.decode_targets(z).to(torch.float64)
+                return q[:, 0], q[:, 1]
+            chunk = 4096 if self.arch == "resnet" else 512
+            with torch.no_grad():
+                parts = [
+                    self.preprocessing.decode_targets(self.forward(design[i : i + chunk], wl_scaled))
+                    for i in range(0, design.shape[0], chunk)
+                ]
+            q = torch.cat(parts).to(torch.float64).numpy()
+            return q[:, 0], q[:, 1]
+        finally:
+            self.network.train(was_training)
+

@@ -1,0 +1,74 @@
+"""`kerker train surrogate` and `kerker evaluate surrogate` end-to-end on a tiny real HDF5 dataset."""
+
+import argparse
+import json
+
+import pytest
+
+from kerker.cli import _surrogate
+from kerker.cli._groups import command_group
+
+
+def run_cli(argv):
+    """Parse and run with a parser holding only the train/evaluate groups (independent of registration order)."""
+    parser = argparse.ArgumentParser(prog="kerker")
+    sub = parser.add_subparsers(dest="command")
+    _surrogate.register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture(scope="module")
+def tiny_h5(tmp_path_factory):
+    from kerker.dataset import DatasetConfig, build_dataset
+
+    path = tmp_path_factory.mktemp("data") / "tiny.h5"
+    config = DatasetConfig(materials=("Si", "SiO2"), n_r_core=6, n_t_shell=6, r_core_range=(5.0, 60.0),
+                           t_shell_range=(5.0, 60.0), split=(104, 20, 20))
+    return build_dataset(path, config, progress=False)
+
+
+def test_groups_leave_room_for_other_targets():
+    parser = argparse.ArgumentParser(prog="kerker")
+    sub = parser.add_subparsers(dest="command")
+    _surrogate.register(sub)
+    command_group(sub, "train").add_parser("wgan").set_defaults(func=lambda a: 7)
+    args = parser.parse_args(["train", "wgan"])
+    assert args.func(args) == 7
+    assert parser.parse_args(["train", "surrogate", "--data", "x.h5"]).target == "surrogate"
+    with pytest.raises(ValueError, match="unknown command group"):
+        command_group(sub, "fit")
+
+
+def test_train_then_evaluate(tiny_h5, tmp_path, capsys):
+    out = tmp_path / "run"
+    common = ["train", "surrogate", "--data", str(tiny_h5), "--out", str(out), "--channels", "8,8,8",
+              "--blocks-per-group", "1", "--batch-schedule", "0:16,2:32", "--lr", "3e-3"]
+    assert run_cli([*common, "--epochs", "2"]) == 0
+    assert run_cli([*common, "--epochs", "3", "--resume"]) == 0
+    text = capsys.readouterr().out
+    assert "epoch 1/2" in text and "resuming after epoch 2" in text and "epoch 3/3" in text
+    assert "test rMAE mean/median" in text
+    for name in ("best.pt", "last.pt", "history.json", "loss_curves.png", "run.json"):
+        assert (out / name).is_file()
+
+    ev = tmp_path / "eval"
+    assert run_cli(["evaluate", "surrogate", "--checkpoint", str(out / "best.pt"), "--data", str(tiny_h5),
+                    "--off-grid", "20", "--out", str(ev)]) == 0
+    text = capsys.readouterr().out
+    assert "test split (20 particles) rMAE mean / median" in text and "off-grid (20 particles)" in text
+    report = json.loads((ev / "evaluation.json").read_text())
+    assert report["test"]["n"] == 20 and report["off_grid"]["n"] == 20
+    assert report["test"]["q_fwd"]["mean"] > 0 and report["off_grid"]["q_back"]["median"] > 0
+    for name in ("rmae_test.png", "rmae_off_grid.png", "spectra_examples.png"):
+        assert (ev / name).stat().st_size > 0
+
+
+def test_evaluate_needs_something(tmp_path):
+    with pytest.raises(ValueError, match="nothing to evaluate"):
+        run_cli(["evaluate", "surrogate", "--checkpoint", str(tmp_path / "missing.pt"), "--off-grid", "0"])
+
+
+def test_bad_schedule_message(tiny_h5, tmp_path):
+    with pytest.raises(ValueError, match="--batch-schedule must look like"):
+        run_cli(["train", "surrogate", "--data", str(tiny_h5), "--out", str(tmp_path), "--batch-schedule", "0-32"])
