@@ -58,8 +58,9 @@ def coefficients_orders_first(
     s_shell = torch.where(z1.imag >= 0, 1.0, -1.0).to(torch.float64)
     e_shift = torch.exp(1j * (1.0 + s_shell) * (z2 - z1))
     inv_zeta_z1 = 1.0 / zeta_z1[1:]
-    zeta_ratio = zeta_z2[1:] * inv_zeta_z1 * e_shift
-    dzeta_ratio = dzeta_z2[1:] * inv_zeta_z1 * e_shift
+    inv_shifted = inv_zeta_z1 * e_shift
+    zeta_ratio = zeta_z2[1:] * inv_shifted
+    dzeta_ratio = dzeta_z2[1:] * inv_shifted
     d3_z1 = dzeta_z1[1:] * inv_zeta_z1
 
     n_core, m_core_fn = dpsi_z0[1:], psi_z0[1:]  # core log-derivative H_1 = N / M
@@ -68,10 +69,15 @@ def coefficients_orders_first(
 
     n = torch.arange(1, n_max + 1, dtype=torch.float64, device=z0.device).unsqueeze(-1)
     n_over_x = n / x_shell
-    # Outer medium (real x): psi carries e^{ix}, zeta e^{-ix}; a_n, b_n get e^{-2ix} once.
-    psi_out, psi_out_prev = psi_x[1:], psi_x[:-1]
-    xi_out, xi_out_prev = zeta_x[1:], zeta_x[:-1]
+    # Outer medium (real x): psi carries e^{ix}, zeta e^{-ix}; a_n, b_n need e^{-2ix},
+    # folded into psi here. With lead = w num + (n/x) den (w = 1/m_shell for a_n, m_shell
+    # for b_n), the BH numerator lead psi_n - den psi_{n-1} = w num psi_n - den u_n with
+    # u_n = psi_{n-1} - (n/x) psi_n, shared by a_n and b_n (likewise v_n for xi).
     e_out = torch.exp(-2j * x_shell)
+    psi_out, psi_out_prev = psi_x[1:] * e_out, psi_x[:-1] * e_out
+    xi_out, xi_out_prev = zeta_x[1:], zeta_x[:-1]
+    u_out = torch.addcmul(psi_out_prev, n_over_x, psi_out, value=-1)
+    v_out = torch.addcmul(xi_out_prev, n_over_x, xi_out, value=-1)
 
     d3_m = d3_z1 * m_core_fn
     dp1_m = dp1 * m_core_fn
@@ -84,8 +90,10 @@ def coefficients_orders_first(
         c_right = torch.addcmul(dp1_m, tn, p1, value=-1)
         num = c_left * dp2 - c_right * dzeta_ratio
         den = c_left * p2 - c_right * zeta_ratio
-        lead = weight_out * num + n_over_x * den
-        return (lead * psi_out - den * psi_out_prev) / (lead * xi_out - den * xi_out_prev) * e_out
+        w_num = weight_out * num
+        return torch.addcmul(w_num * psi_out, den, u_out, value=-1) / torch.addcmul(
+            w_num * xi_out, den, v_out, value=-1
+        )
 
     ratio = m_shell / m_core
     return outer(ratio, 1.0 / m_shell), outer(1.0 / ratio, m_shell)
