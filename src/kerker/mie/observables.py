@@ -34,10 +34,12 @@ __all__ = [
 # Truncation orders are rounded up to a multiple of this, so that one call works on a
 # handful of buckets instead of one order per particle.
 _BUCKET = 4
-# Elements per kernel call. The order loops are memory-bound on large arrays; blocks of
-# this size keep every (block, n_max) intermediate inside the CPU caches (3-4x faster
-# than one call over 10^5 elements on 2 cores, see benchmarks/bench_mie_throughput.py).
-_BLOCK = 4096
+# Elements per kernel call: large enough to amortise per-operation overhead over two
+# threads, small enough to keep the (n_max, block) intermediates near the caches. Measured
+# on this project's 2-core machine (2000 x 64 benchmark workload, spectra/s forward /
+# forward+backward): 2048: 7.7-8.2k / 2.2-2.3k, 4096: 8.9-9.8k / 3.0-3.2k,
+# 8192: 9.4-10.6k / 3.0-3.5k, 12288: 12.6-12.7k / 3.5-3.6k, 16384: 10.3-12.5k / 3.2-3.3k.
+_BLOCK = 12288
 
 
 @dataclass(frozen=True)
