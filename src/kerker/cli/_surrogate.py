@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def _log(line: str) -> None:
 def _run_train(args) -> int:
     from kerker.dataset import open_dataset
     from kerker.models import MLPConfig, ResNetConfig, SurrogateTrainConfig, train_surrogate
-    from kerker.report import provenance, write_json_atomic
+    from kerker.report import plot_loss_curves, provenance, write_json_atomic
 
     config = SurrogateTrainConfig(
         arch=args.arch,
@@ -119,6 +120,8 @@ def _run_train(args) -> int:
                "arch_config": arch.to_dict()}
     write_json_atomic(out / "run.json", {"provenance": provenance(command, seed=args.seed)})
     best = train_surrogate(dataset, config, out, arch_config=arch, resume=args.resume, log=_log)
+    history = json.loads((out / "history.json").read_text())["history"]
+    plot_loss_curves(history, out / "loss_curves.png", title=f"{args.arch} surrogate")
     print(f"wrote {best}, {out / 'last.pt'}, {out / 'history.json'}, {out / 'loss_curves.png'}")
     return 0
 
@@ -160,7 +163,8 @@ def _run_evaluate(args) -> int:
                                           title=f"{model.arch} surrogate, {name} ({r['n']} spectra)",
                                           reference=_PAPER_RMAE if part == "test" else None))
     if dataset is not None:
-        idx = np.asarray(dataset.split("test"))[:6]
+        test = np.asarray(dataset.split("test"))
+        idx = test[np.linspace(0, test.size - 1, 6).astype(int)]  # spread over the material pairs
         core = [model.materials[i] for i in np.asarray(dataset.core_index)[idx]]
         shell = [model.materials[i] for i in np.asarray(dataset.shell_index)[idx]]
         r_core = np.asarray(dataset.r_core)[idx]

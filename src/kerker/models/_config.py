@@ -127,23 +127,16 @@ class MLPConfig(_FromDict):
         Slope of the leaky ReLU for negative inputs.
     n_outputs : int
         Outputs per wavelength (2: Q_fwd and Q_back).
-    fourier_features : int
-        If F > 0, the three continuous inputs u (scaled r_core, t_shell, wavelength) are
-        also fed as ``sin(2^k pi u), cos(2^k pi u)``, k < F, so the network resolves the
-        fast variation of resonances with size and wavelength sooner (0: the paper's inputs).
     """
 
     n_materials: int = 7
     hidden: tuple[int, ...] = (256, 256, 256, 256)
     negative_slope: float = 0.01
     n_outputs: int = 2
-    fourier_features: int = 0
 
     def __post_init__(self):
         _positive_int("n_materials", self.n_materials)
         object.__setattr__(self, "hidden", _int_tuple("hidden", self.hidden))
-        if not isinstance(self.fourier_features, int) or self.fourier_features < 0:
-            raise ValueError(f"fourier_features must be an int >= 0, got {self.fourier_features!r}")
         if not self.negative_slope >= 0:
             raise ValueError(f"negative_slope must be >= 0, got {self.negative_slope!r}")
         _positive_int("n_outputs", self.n_outputs)

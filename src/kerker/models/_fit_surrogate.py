@@ -58,7 +58,7 @@ def train_surrogate(
     config : SurrogateTrainConfig
         Schedule, seed, preprocessing choice.
     out_dir : path
-        Receives ``last.pt`` (resumable), ``best.pt``, ``history.json`` and ``loss_curves.png``.
+        Receives ``last.pt`` (resumable), ``best.pt`` and ``history.json`` (the CLI plots it).
     arch_config : ResNetConfig or MLPConfig, optional
         Network size; default the config's defaults with the dataset's number of materials.
     resume : bool
@@ -71,7 +71,7 @@ def train_surrogate(
         different config or dataset.
     """
     from kerker import __version__
-    from kerker.report import plot_loss_curves, write_json_atomic
+    from kerker._artifacts import write_json_atomic
 
     out = Path(out_dir)
     if config.num_threads is not None:
@@ -180,7 +180,6 @@ def train_surrogate(
         log=log,
     )
     write_json_atomic(out / "history.json", {"history": result.history, "stop_reason": result.stop_reason})
-    plot_loss_curves(result.history, out / "loss_curves.png", title=f"{config.arch} surrogate")
 
     best_path = out / "best.pt"
     best = load_checkpoint(best_path)

@@ -35,10 +35,7 @@ class SpectralMLP(nn.Module):
         super().__init__()
         self.config = config
         layers: list[nn.Module] = []
-        width = config.design_dim + 1 + 6 * config.fourier_features
-        self.register_buffer(
-            "frequencies", torch.pi * 2.0 ** torch.arange(config.fourier_features, dtype=torch.float32), persistent=False
-        )
+        width = config.design_dim + 1
         for h in config.hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(config.negative_slope)]
             width = h
@@ -64,7 +61,4 @@ class SpectralMLP(nn.Module):
         wl = wavelength.reshape(1, -1).expand(b, -1) if wavelength.ndim == 1 else wavelength
         w = wl.shape[1]
         rows = torch.cat([design[:, None, :].expand(b, w, design.shape[1]), wl[..., None].to(design.dtype)], dim=-1)
-        if self.config.fourier_features:
-            u = torch.stack([rows[..., 0], rows[..., 1], rows[..., -1]], dim=-1)[..., None] * self.frequencies
-            rows = torch.cat([rows, torch.sin(u).flatten(-2), torch.cos(u).flatten(-2)], dim=-1)
         return self.net(rows).transpose(1, 2)

@@ -14,7 +14,7 @@ __all__ = ["plot_loss_curves", "plot_rmae_histograms", "plot_spectra_comparison"
 
 
 def plot_loss_curves(history: list[dict], out: str | Path, *, title: str = "") -> Path:
-    """Training and validation loss per epoch (log scale), with the batch size and learning rate.
+    """Training and validation loss per epoch (log scale), over the learning rate and batch size.
 
     Parameters
     ----------
@@ -27,23 +27,29 @@ def plot_loss_curves(history: list[dict], out: str | Path, *, title: str = "") -
         Figure title.
     """
     epoch = np.array([h["epoch"] for h in history])
-    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
-    ax = fig.add_subplot()
+    schedule = bool(history) and "lr" in history[0] and "batch_size" in history[0]
+    fig = Figure(figsize=(6.4, 5.2 if schedule else 4.2), layout="constrained")
+    if schedule:
+        ax, low = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+    else:
+        ax = fig.add_subplot()
     for key, style in (("train_loss", "-"), ("val_loss", "--")):
         if history and key in history[0]:
             ax.plot(epoch, [h[key] for h in history], style, label=key.replace("_", " "))
     ax.set_yscale("log")
-    ax.set_xlabel("epoch")
     ax.set_ylabel("MSE (preprocessed targets)")
-    if history and "batch_size" in history[0]:
-        changes = [h for prev, h in zip([None, *history[:-1]], history)
-                   if prev is None or prev["batch_size"] != h["batch_size"] or prev.get("lr") != h.get("lr")]
-        for h in changes:
-            ax.axvline(h["epoch"], color="0.85", linewidth=0.8, zorder=0)
-            ax.annotate(f"bs {h['batch_size']}\nlr {h.get('lr', float('nan')):.1e}", (h["epoch"], 1.0),
-                        xycoords=("data", "axes fraction"), fontsize=6, va="top", ha="left", color="0.4")
     ax.set_title(title, fontsize=10)
-    ax.legend(frameon=False, loc="center right")
+    ax.legend(frameon=False)
+    if schedule:
+        low.step(epoch, [h["lr"] for h in history], where="mid", color="C2")
+        low.set_yscale("log")
+        low.set_ylabel("learning rate", color="C2", fontsize=8)
+        right = low.twinx()
+        right.step(epoch, [h["batch_size"] for h in history], where="mid", color="C3", linestyle=":")
+        right.set_ylabel("batch size", color="C3", fontsize=8)
+        low.set_xlabel("epoch")
+    else:
+        ax.set_xlabel("epoch")
     return _save(fig, out)
 
 
