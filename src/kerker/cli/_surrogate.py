@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from kerker.cli._groups import command_group
+from kerker.cli._groups import command_group, log_line, parse_ints
 
 _PAPER_RMAE = {"Q_fwd": 0.0080, "Q_back": 0.0095}  # Soun et al., test-set mean rMAE of their ResNet
 
@@ -73,22 +73,11 @@ def register(subparsers) -> None:
     evaluate.set_defaults(func=_run_evaluate)
 
 
-def _ints(text: str, option: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(v) for v in text.split(","))
-    except ValueError as err:
-        raise ValueError(f"{option} must be comma-separated integers, got {text!r}") from err
-
-
 def _schedule(text: str) -> tuple[tuple[int, int], ...]:
     try:
         return tuple((int(a), int(b)) for a, b in (pair.split(":") for pair in text.split(",")))
     except ValueError as err:
         raise ValueError(f"--batch-schedule must look like 0:32,3:64,6:128, got {text!r}") from err
-
-
-def _log(line: str) -> None:
-    print(line, flush=True)
 
 
 def _run_train(args) -> int:
@@ -110,16 +99,16 @@ def _run_train(args) -> int:
         num_threads=args.threads,
     )
     if args.arch == "resnet":
-        arch = ResNetConfig(channels=_ints(args.channels, "--channels"), blocks_per_group=args.blocks_per_group,
+        arch = ResNetConfig(channels=parse_ints(args.channels, "--channels"), blocks_per_group=args.blocks_per_group,
                             seq_len=args.seq_len, kernel_size=args.kernel_size)
     else:
-        arch = MLPConfig(hidden=_ints(args.hidden, "--hidden"))
+        arch = MLPConfig(hidden=parse_ints(args.hidden, "--hidden"))
     out = args.out or Path("runs") / args.arch
     dataset = open_dataset(args.data)
     command = {"argv": ["kerker", *sys.argv[1:]], "data": str(args.data), "config": config.to_dict(),
                "arch_config": arch.to_dict()}
     write_json_atomic(out / "run.json", {"provenance": provenance(command, seed=args.seed)})
-    best = train_surrogate(dataset, config, out, arch_config=arch, resume=args.resume, log=_log)
+    best = train_surrogate(dataset, config, out, arch_config=arch, resume=args.resume, log=log_line)
     history = json.loads((out / "history.json").read_text())["history"]
     plot_loss_curves(history, out / "loss_curves.png", title=f"{args.arch} surrogate")
     print(f"wrote {best}, {out / 'last.pt'}, {out / 'history.json'}, {out / 'loss_curves.png'}")
@@ -145,7 +134,7 @@ def _run_evaluate(args) -> int:
         dataset = open_dataset(args.data)
         model.check_dataset(dataset)
     print(f"evaluating {model}")
-    result = evaluate_surrogate(model, dataset, off_grid=args.off_grid, seed=args.seed, log=_log)
+    result = evaluate_surrogate(model, dataset, off_grid=args.off_grid, seed=args.seed, log=log_line)
     files = []
     summary = {}
     for part, name in (("test", "test split"), ("off_grid", "off-grid")):

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from kerker.cli._groups import command_group
+from kerker.cli._groups import command_group, log_line, parse_ints, parse_numbers
 
 
 def register(subparsers) -> None:
@@ -76,24 +76,6 @@ def register(subparsers) -> None:
     evaluate.set_defaults(func=_run_evaluate)
 
 
-def _ints(text: str, option: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(v) for v in text.split(","))
-    except ValueError as err:
-        raise ValueError(f"{option} must be comma-separated integers, got {text!r}") from err
-
-
-def _floats(text: str, option: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(v) for v in text.split(","))
-    except ValueError as err:
-        raise ValueError(f"{option} must be comma-separated numbers, got {text!r}") from err
-
-
-def _log(line: str) -> None:
-    print(line, flush=True)
-
-
 def _run_train(args) -> int:
     from kerker._artifacts import provenance, write_json_atomic
     from kerker.dataset import open_dataset
@@ -105,7 +87,7 @@ def _run_train(args) -> int:
         batch_size=args.batch_size,
         lr_generator=args.lr_generator,
         lr_critic=args.lr_critic,
-        betas=_floats(args.betas, "--betas"),
+        betas=parse_numbers(args.betas, "--betas"),
         n_critic=args.n_critic,
         gp_weight=args.gp_weight,
         seed=args.seed,
@@ -114,9 +96,9 @@ def _run_train(args) -> int:
         max_samples=args.max_samples,
         num_threads=args.threads,
     )
-    gcfg = GeneratorConfig(latent_dim=args.latent_dim, hidden=_ints(args.generator_hidden, "--generator-hidden"),
+    gcfg = GeneratorConfig(latent_dim=args.latent_dim, hidden=parse_ints(args.generator_hidden, "--generator-hidden"),
                            negative_slope=args.negative_slope)
-    ccfg = CriticConfig(hidden=_ints(args.critic_hidden, "--critic-hidden"), negative_slope=args.negative_slope,
+    ccfg = CriticConfig(hidden=parse_ints(args.critic_hidden, "--critic-hidden"), negative_slope=args.negative_slope,
                         pack=args.pack)
     dataset = open_dataset(args.data)
     command = {"argv": ["kerker", *sys.argv[1:]], "data": str(args.data), "config": config.to_dict(),
@@ -124,7 +106,7 @@ def _run_train(args) -> int:
     write_json_atomic(args.out / "run.json", {"provenance": provenance(command, seed=args.seed)})
     t0 = time.perf_counter()
     result = train_wgan(dataset, config, args.out, generator_config=gcfg, critic_config=ccfg, resume=args.resume,
-                        command={"argv": command["argv"]}, log=_log)
+                        command={"argv": command["argv"]}, log=log_line)
     wall = time.perf_counter() - t0
     train_time = float(sum(r["time_s"] for r in result.history))
     write_json_atomic(args.out / "history.json", {"history": result.history, "stop_reason": result.stop_reason,

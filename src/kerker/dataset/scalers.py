@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import numbers
+from abc import ABC, abstractmethod
 from typing import NamedTuple
 
 import numpy as np
@@ -94,7 +95,7 @@ def _check_range(name: str, value) -> tuple[float, float]:
 _REGISTRY: dict[str, type] = {}
 
 
-class Transformer:
+class Transformer(ABC):
     """Base of the fitted transformers: fit_transform, state round trip, fitted check."""
 
     _params: tuple[str, ...] = ()
@@ -123,11 +124,13 @@ class Transformer:
                 "Transformer.from_state_dict(...)"
             )
 
-    def fit(self, X):  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+    @abstractmethod
+    def fit(self, X):
+        """Learn the state from ``X``; return ``self``."""
 
-    def transform(self, X):  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def transform(self, X):
+        """Apply the fitted map to ``X``."""
 
     def fit_transform(self, X):
         """``fit(X)`` then ``transform(X)``."""
