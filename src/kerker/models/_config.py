@@ -17,13 +17,13 @@ def _positive_int(name: str, value) -> None:
         raise ValueError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
 
 
-def _int_tuple(name: str, value) -> tuple[int, ...]:
+def _int_tuple(name: str, value, empty: str = "must not be empty") -> tuple[int, ...]:
     try:
         values = tuple(value)
     except TypeError as err:
         raise TypeError(f"{name} must be a sequence of positive ints, got {value!r}") from err
     if not values:
-        raise ValueError(f"{name} must not be empty")
+        raise ValueError(f"{name} {empty}, got {value!r}")
     for v in values:
         _positive_int(f"each entry of {name}", v)
     return values

@@ -19,7 +19,7 @@ from kerker.models._config import MLPConfig, ResNetConfig, SurrogateTrainConfig
 from kerker.models._evaluation import test_split_metrics
 from kerker.models._preprocessing import SurrogatePreprocessing
 from kerker.models.surrogate import CHECKPOINT_KIND, Surrogate, arch_config_from_dict, build_network
-from kerker.models.training import load_checkpoint, run_training, save_checkpoint
+from kerker.models.training import load_checkpoint, resume_payload, run_training, save_checkpoint
 
 __all__ = ["train_surrogate"]
 
@@ -87,14 +87,9 @@ def train_surrogate(
         )
     info = _dataset_info(dataset)
 
-    resume_from = None
-    if resume:
-        last = out / "last.pt"
-        if not last.is_file():
-            log(f"no checkpoint at {last}; starting a new run")
-        else:
-            resume_from = load_checkpoint(last)
-            _check_resume(resume_from, config, config.arch, arch_config, info)
+    resume_from = resume_payload(out, log) if resume else None
+    if resume_from is not None:
+        _check_resume(resume_from, config, config.arch, arch_config, info)
 
     train_idx = np.asarray(dataset.split("train"))
     if config.max_train is not None and config.max_train < train_idx.size:

@@ -20,7 +20,7 @@ import torch
 
 from kerker.dataset.scalers import DesignEncoder
 from kerker.models._wgan_fidelity import fidelity_metrics
-from kerker.models.training import load_checkpoint, run_training, save_checkpoint
+from kerker.models.training import load_checkpoint, resume_payload, run_training, save_checkpoint
 from kerker.models.wgan_gp import (
     CHECKPOINT_KIND,
     Critic,
@@ -207,14 +207,9 @@ def train_wgan(
     idx = design_subset(dataset, config.split, config.max_samples, config.seed)
     info = _dataset_info(dataset, idx, config.split)
 
-    resume_from = None
-    if resume:
-        last = out / "last.pt"
-        if not last.is_file():
-            log(f"no checkpoint at {last}; starting a new run")
-        else:
-            resume_from = load_checkpoint(last)
-            _check_resume(resume_from, config, generator_config, critic_config, info)
+    resume_from = resume_payload(out, log) if resume else None
+    if resume_from is not None:
+        _check_resume(resume_from, config, generator_config, critic_config, info)
 
     encoder = DesignEncoder(dataset.materials, dataset.r_range, dataset.t_range).fit()
     real_all = torch.from_numpy(

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-__all__ = ["TrainingResult", "load_checkpoint", "run_training", "save_checkpoint"]
+__all__ = ["TrainingResult", "load_checkpoint", "resume_payload", "run_training", "save_checkpoint"]
 
 StepFn = Callable[[torch.Tensor, torch.Generator], dict[str, float]]
 
@@ -91,6 +91,15 @@ def load_checkpoint(path: str | Path) -> dict:
     if not isinstance(payload, dict) or "modules" not in payload:
         raise ValueError(f"{path} is not a kerker checkpoint (no 'modules' entry)")
     return payload
+
+
+def resume_payload(out_dir: str | Path, log: Callable[[str], None] = print) -> dict | None:
+    """The ``last.pt`` of ``out_dir`` to resume from, or None (with a note) if there is none."""
+    last = Path(out_dir) / "last.pt"
+    if not last.is_file():
+        log(f"no checkpoint at {last}; starting a new run")
+        return None
+    return load_checkpoint(last)
 
 
 def _state_dicts(objects: dict) -> dict:

@@ -33,7 +33,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from kerker.dataset.scalers import DesignEncoder
+from kerker.models._config import _FromDict, _int_tuple, _positive_int
 
 __all__ = [
     "CHECKPOINT_KIND",
@@ -58,39 +59,8 @@ __all__ = [
 CHECKPOINT_KIND = "kerker.wgan_gp"
 
 
-def _positive_int(name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
-
-
-def _widths(name: str, value) -> tuple[int, ...]:
-    try:
-        values = tuple(value)
-    except TypeError as err:
-        raise TypeError(f"{name} must be a sequence of positive ints, got {value!r}") from err
-    if not values:
-        raise ValueError(f"{name} must name at least one hidden layer, got {value!r}")
-    for v in values:
-        _positive_int(f"each entry of {name}", v)
-    return values
-
-
-class _ConfigDict:
-    @classmethod
-    def from_dict(cls, data: dict):
-        """Rebuild from ``to_dict`` output (lists become tuples); unknown keys are refused."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"{cls.__name__} got unknown fields {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 @dataclass(frozen=True)
-class GeneratorConfig(_ConfigDict):
+class GeneratorConfig(_FromDict):
     """Architecture of the WGAN-GP generator.
 
     Attributes
@@ -113,7 +83,7 @@ class GeneratorConfig(_ConfigDict):
 
     def __post_init__(self):
         _positive_int("latent_dim", self.latent_dim)
-        object.__setattr__(self, "hidden", _widths("hidden", self.hidden))
+        object.__setattr__(self, "hidden", _int_tuple("hidden", self.hidden, "must name at least one hidden layer"))
         _positive_int("n_materials", self.n_materials)
         if not (isinstance(self.negative_slope, (int, float)) and self.negative_slope >= 0):
             raise ValueError(f"negative_slope must be a number >= 0, got {self.negative_slope!r}")
@@ -125,7 +95,7 @@ class GeneratorConfig(_ConfigDict):
 
 
 @dataclass(frozen=True)
-class CriticConfig(_ConfigDict):
+class CriticConfig(_FromDict):
     """Architecture of the WGAN-GP critic (discriminator): an MLP, no batch norm.
 
     Attributes
@@ -149,7 +119,7 @@ class CriticConfig(_ConfigDict):
     pack: int = 1
 
     def __post_init__(self):
-        object.__setattr__(self, "hidden", _widths("hidden", self.hidden))
+        object.__setattr__(self, "hidden", _int_tuple("hidden", self.hidden, "must name at least one hidden layer"))
         _positive_int("n_materials", self.n_materials)
         _positive_int("pack", self.pack)
         if not (isinstance(self.negative_slope, (int, float)) and self.negative_slope >= 0):
