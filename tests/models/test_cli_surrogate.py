@@ -7,6 +7,7 @@ import pytest
 
 from kerker.cli import _surrogate
 from kerker.cli._groups import command_group
+from kerker.models import load_checkpoint
 
 
 def run_cli(argv):
@@ -62,6 +63,23 @@ def test_train_then_evaluate(tiny_h5, tmp_path, capsys):
     assert report["test"]["q_fwd"]["mean"] > 0 and report["off_grid"]["q_back"]["median"] > 0
     for name in ("rmae_test.png", "rmae_off_grid.png", "spectra_examples.png"):
         assert (ev / name).stat().st_size > 0
+
+
+def test_train_options_reach_the_checkpoint(tiny_h5, tmp_path):
+    """--stem-hidden / --activation / --fourier-octaves / --loss are recorded; unset ones keep the defaults."""
+    out = tmp_path / "run"
+    assert run_cli(["train", "surrogate", "--data", str(tiny_h5), "--out", str(out), "--channels", "8,8,8",
+                    "--blocks-per-group", "1", "--epochs", "1", "--stem-hidden", "16,8", "--activation", "silu",
+                    "--fourier-octaves", "2", "--loss", "weighted_mse"]) == 0
+    payload = load_checkpoint(out / "best.pt")
+    arch = payload["arch_config"]
+    assert list(arch["stem_hidden"]) == [16, 8] and arch["activation"] == "silu" and arch["fourier_octaves"] == 2
+    assert arch["seq_len"] == 8 and arch["kernel_size"] == 3  # defaults
+    assert payload["train_config"]["loss"] == "weighted_mse"
+    out2 = tmp_path / "paper"
+    assert run_cli(["train", "surrogate", "--data", str(tiny_h5), "--out", str(out2), "--channels", "8,8,8",
+                    "--blocks-per-group", "1", "--epochs", "1", "--stem-hidden", "none"]) == 0
+    assert load_checkpoint(out2 / "best.pt")["arch_config"]["stem_hidden"] == ()
 
 
 def test_evaluate_needs_something(tmp_path):

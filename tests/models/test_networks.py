@@ -22,6 +22,30 @@ def test_resnet_paper_layout():
     assert net.config.design_dim == 16 and net.config.n_wavelength == 64
 
 
+def test_resnet_options_stem_activation_fourier():
+    """Hidden stem layers, SiLU and Fourier size features change the network, not its interface."""
+    cfg = ResNetConfig(channels=(8, 8, 8), blocks_per_group=1, stem_hidden=(32, 24), activation="silu",
+                       fourier_octaves=3)
+    net = ResNet1D(cfg).eval()
+    linears = [m for m in net.stem if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(16 + 12, 32), (32, 24), (24, 64)]
+    assert not any(isinstance(m, torch.nn.LeakyReLU) for m in net.modules())
+    assert net(torch.randn(3, 16)).shape == (3, 2, 64)
+    assert ResNetConfig.from_dict(cfg.to_dict()) == cfg
+    # the features are the design plus sin/cos(pi 2^k s) of the two sizes, k = 0, 1, 2
+    design = torch.zeros(1, 16)
+    design[0, :2] = torch.tensor([0.25, -0.5])
+    feats = net.features(design)[0]
+    phase = torch.pi * torch.tensor([[0.25, 0.5, 1.0], [-0.5, -1.0, -2.0]])
+    torch.testing.assert_close(feats[:16], design[0])
+    torch.testing.assert_close(feats[16:22], torch.sin(phase).flatten())
+    torch.testing.assert_close(feats[22:], torch.cos(phase).flatten())
+    # the paper's layout: one dense layer, leaky ReLU, no extra features
+    paper = ResNet1D(ResNetConfig())
+    assert len([m for m in paper.stem if isinstance(m, torch.nn.Linear)]) == 1
+    assert paper.features(design) is design
+
+
 def test_mlp_grid_and_per_particle_wavelengths():
     net = SpectralMLP(MLPConfig(hidden=(16, 16)))
     x = torch.randn(4, 16)
@@ -41,6 +65,10 @@ def test_mlp_grid_and_per_particle_wavelengths():
         ({"channels": ()}, "channels must not be empty"),
         ({"channels": (8, 0)}, "positive int"),
         ({"upsample": "cubic"}, "upsample"),
+        ({"stem_hidden": (64, 0)}, "stem_hidden"),
+        ({"activation": "tanh"}, "activation must be"),
+        ({"fourier_octaves": -1}, "fourier_octaves"),
+        ({"fourier_octaves": 2.0}, "fourier_octaves"),
     ],
 )
 def test_resnet_config_refuses(kwargs, match):
@@ -57,6 +85,7 @@ def test_resnet_config_refuses(kwargs, match):
         ({"lr": 0.0}, "lr must be > 0"),
         ({"q_floor": -1.0}, "q_floor"),
         ({"wavelengths_per_particle": 8}, "arch='mlp' only"),
+        ({"loss": "mae"}, "loss must be"),
     ],
 )
 def test_train_config_refuses(kwargs, match):

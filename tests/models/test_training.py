@@ -51,6 +51,24 @@ def test_loss_falls_and_checkpoint_complete(trained, tiny_dataset):
     assert "optimizers" not in payload
 
 
+def test_weighted_loss_run_and_weights(tiny_dataset, tmp_path):
+    """weighted_mse: weights are each point's share of its spectrum's rMAE; a run with it still learns."""
+    from kerker.models._fit_surrogate import _rmae_weights
+
+    idx = np.asarray(tiny_dataset.split("train"))[:5]
+    w = _rmae_weights(tiny_dataset, idx).numpy()
+    assert w.shape == (5, 2, np.asarray(tiny_dataset.wavelength).size)
+    np.testing.assert_allclose(w.mean(axis=2), 1.0, rtol=1e-6)
+    q_back = np.asarray(tiny_dataset.q_back)[idx]
+    np.testing.assert_allclose(w[:, 1], q_back / q_back.mean(axis=1, keepdims=True), rtol=1e-6)
+    cfg = SurrogateTrainConfig(arch="resnet", epochs=10, loss="weighted_mse", **FAST)
+    arch = dataclasses.replace(SMALL_RESNET, stem_hidden=(16,), activation="silu")
+    best = train_surrogate(tiny_dataset, cfg, tmp_path, arch_config=arch, log=quiet)
+    history = load_checkpoint(best)["history"]
+    assert history[-1]["train_loss"] < 0.5 * history[0]["train_loss"]
+    assert load_checkpoint(best)["train_config"]["loss"] == "weighted_mse"
+
+
 def test_resume_continues_identically(tiny_dataset, tmp_path):
     cfg = SurrogateTrainConfig(arch="resnet", epochs=4, **FAST)
     train_surrogate(tiny_dataset, cfg, tmp_path / "full", arch_config=SMALL_RESNET, log=quiet)

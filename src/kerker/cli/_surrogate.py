@@ -40,13 +40,23 @@ def register(subparsers) -> None:
     train.add_argument("--q-floor", type=float, default=1e-6,
                        help="targets are log1p(q / q_floor) then min-max scaled; 1 = the paper's log1p, "
                             "1e-6 = logarithmic down to 1e-6 (relative accuracy for small particles)")
+    train.add_argument("--loss", choices=("mse", "weighted_mse"), default="mse",
+                       help="mse: plain MSE on the preprocessed targets (the paper); weighted_mse: each wavelength "
+                            "weighted by q / spectrum mean, its share in the rMAE")
     train.add_argument("--max-train", type=int, help="train on a seeded random subset of N training particles")
     train.add_argument("--threads", type=int, default=1, help="torch threads (torch.set_num_threads)")
     resnet = train.add_argument_group("ResNet size")
-    resnet.add_argument("--channels", default="64,48,32", help="channels per group (one x2 upsampling each)")
-    resnet.add_argument("--blocks-per-group", type=int, default=4, help="residual blocks per group")
-    resnet.add_argument("--seq-len", type=int, default=8, help="length of the stem's sequence")
-    resnet.add_argument("--kernel-size", type=int, default=3, help="Conv1D kernel size (odd)")
+    resnet.add_argument("--channels", help="channels per group, one x2 upsampling each (default 64,48,32)")
+    resnet.add_argument("--blocks-per-group", type=int, help="residual blocks per group (default 4)")
+    resnet.add_argument("--seq-len", type=int, help="length of the stem's sequence (default 8)")
+    resnet.add_argument("--kernel-size", type=int, help="Conv1D kernel size, odd (default 3)")
+    resnet.add_argument("--stem-hidden",
+                        help="hidden dense layers of the stem before the sequence layer, comma-separated widths; "
+                             "'none' = the paper's single dense layer (default none)")
+    resnet.add_argument("--fourier-octaves", type=int,
+                        help="sin/cos(pi 2^k s) features of the scaled sizes s for k < N (default 0, the paper)")
+    resnet.add_argument("--activation", choices=("leaky_relu", "silu"),
+                        help="nonlinearity (default leaky_relu, the paper's)")
     mlp = train.add_argument_group("MLP size")
     mlp.add_argument("--hidden", default="256,256,256,256", help="hidden layer widths")
     mlp.add_argument("--wavelengths-per-particle", type=int,
@@ -80,6 +90,14 @@ def _schedule(text: str) -> tuple[tuple[int, int], ...]:
         raise ValueError(f"--batch-schedule must look like 0:32,3:64,6:128, got {text!r}") from err
 
 
+def _stem_hidden(text):
+    if text is None:
+        return None
+    if text.strip().lower() in ("none", ""):
+        return ()
+    return parse_ints(text, "--stem-hidden")
+
+
 def _run_train(args) -> int:
     from kerker.dataset import open_dataset
     from kerker.models import MLPConfig, ResNetConfig, SurrogateTrainConfig, train_surrogate
@@ -97,10 +115,19 @@ def _run_train(args) -> int:
         wavelengths_per_particle=args.wavelengths_per_particle,
         max_train=args.max_train,
         num_threads=args.threads,
+        loss=args.loss,
     )
     if args.arch == "resnet":
-        arch = ResNetConfig(channels=parse_ints(args.channels, "--channels"), blocks_per_group=args.blocks_per_group,
-                            seq_len=args.seq_len, kernel_size=args.kernel_size)
+        given = {
+            "channels": None if args.channels is None else parse_ints(args.channels, "--channels"),
+            "blocks_per_group": args.blocks_per_group,
+            "seq_len": args.seq_len,
+            "kernel_size": args.kernel_size,
+            "stem_hidden": _stem_hidden(args.stem_hidden),
+            "activation": args.activation,
+            "fourier_octaves": args.fourier_octaves,
+        }
+        arch = ResNetConfig(**{k: v for k, v in given.items() if v is not None})
     else:
         arch = MLPConfig(hidden=parse_ints(args.hidden, "--hidden"))
     out = args.out or Path("runs") / args.arch

@@ -52,7 +52,8 @@ class ResNetConfig(_FromDict):
     """Architecture of the 1D ResNet surrogate (Soun et al., Fig. 1b).
 
     A dense stem maps the design vector (2 scaled sizes + two one-hot materials) to a
-    sequence of ``seq_len`` positions with ``channels[0]`` channels; each group of
+    sequence of ``seq_len`` positions with ``channels[0]`` channels (the paper: one dense
+    layer; ``stem_hidden`` inserts hidden dense layers before it); each group of
     ``blocks_per_group`` residual blocks (Conv1D-BN-LeakyReLU-Conv1D-BN + skip) is followed by
     x2 upsampling, so the output has ``seq_len * 2**len(channels)`` wavelengths; a final
     Conv1D gives ``n_outputs`` channels (Q_fwd, Q_back) with a linear output.
@@ -71,6 +72,16 @@ class ResNetConfig(_FromDict):
         Odd Conv1D kernel size ("same" padding).
     negative_slope : float
         Slope of the leaky ReLU for negative inputs.
+    stem_hidden : tuple of int
+        Widths of hidden dense layers of the stem, before the dense layer that makes the
+        sequence (empty: the paper's single dense layer).
+    activation : {"leaky_relu", "silu"}
+        Nonlinearity everywhere in the network (the paper: leaky ReLU).
+    fourier_octaves : int
+        The two scaled sizes s in [-1, 1] enter the stem together with ``sin(pi 2^k s)``
+        and ``cos(pi 2^k s)`` for ``k < fourier_octaves`` (0: the sizes alone, the paper).
+        Fixed Fourier features let a ReLU network follow resonances that move quickly with
+        size, which it otherwise learns slowly (spectral bias).
     upsample : {"nearest", "linear"}
         Interpolation of the x2 upsampling.
     n_outputs : int
@@ -83,12 +94,24 @@ class ResNetConfig(_FromDict):
     blocks_per_group: int = 4
     kernel_size: int = 3
     negative_slope: float = 0.01
+    stem_hidden: tuple[int, ...] = ()
+    activation: str = "leaky_relu"
+    fourier_octaves: int = 0
     upsample: str = "nearest"
     n_outputs: int = 2
 
     def __post_init__(self):
         _positive_int("n_materials", self.n_materials)
         _positive_int("seq_len", self.seq_len)
+        object.__setattr__(self, "stem_hidden", tuple(self.stem_hidden))
+        for width in self.stem_hidden:
+            _positive_int("each entry of stem_hidden", width)
+        if not isinstance(self.fourier_octaves, int) or isinstance(self.fourier_octaves, bool) or not (
+            0 <= self.fourier_octaves <= 12
+        ):
+            raise ValueError(f"fourier_octaves must be an int in [0, 12], got {self.fourier_octaves!r}")
+        if self.activation not in ("leaky_relu", "silu"):
+            raise ValueError(f"activation must be 'leaky_relu' or 'silu', got {self.activation!r}")
         object.__setattr__(self, "channels", _int_tuple("channels", self.channels))
         _positive_int("blocks_per_group", self.blocks_per_group)
         _positive_int("kernel_size", self.kernel_size)
@@ -103,6 +126,11 @@ class ResNetConfig(_FromDict):
     @property
     def design_dim(self) -> int:
         return 2 + 2 * self.n_materials
+
+    @property
+    def stem_input_dim(self) -> int:
+        """Width of the stem's input: the design vector plus 4 Fourier features per octave."""
+        return self.design_dim + 4 * self.fourier_octaves
 
     @property
     def n_wavelength(self) -> int:
@@ -178,6 +206,12 @@ class SurrogateTrainConfig(_FromDict):
         Use a seeded random subset of ``max_train`` training particles (quick runs and tests).
     num_threads : int or None
         ``torch.set_num_threads`` for the run (None: leave torch's default).
+    loss : {"mse", "weighted_mse"}
+        ``"mse"``: plain MSE on the preprocessed targets (the paper). ``"weighted_mse"``:
+        each wavelength's squared error weighted by ``q / mean_spectrum(q)``, the share it
+        has in that spectrum's rMAE (an error of d in log q costs about ``q d``), so the
+        network does not spend its capacity on the depth of near-zero dips that the rMAE
+        does not see.
     """
 
     arch: str = "resnet"
@@ -191,8 +225,11 @@ class SurrogateTrainConfig(_FromDict):
     wavelengths_per_particle: int | None = None
     max_train: int | None = None
     num_threads: int | None = None
+    loss: str = "mse"
 
     def __post_init__(self):
+        if self.loss not in ("mse", "weighted_mse"):
+            raise ValueError(f"loss must be 'mse' or 'weighted_mse', got {self.loss!r}")
         if self.arch not in ("resnet", "mlp"):
             raise ValueError(f"arch must be 'resnet' or 'mlp', got {self.arch!r}")
         _positive_int("epochs", self.epochs)

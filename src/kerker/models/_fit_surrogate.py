@@ -107,6 +107,9 @@ def train_surrogate(
     x_val = torch.from_numpy(prep.design_matrix(dataset, val_idx))
     y_val = torch.from_numpy(prep.target_array(dataset, val_idx))
     wl_scaled = prep.scale_wavelength(dataset.wavelength)
+    weighted = config.loss == "weighted_mse"
+    w_train = _rmae_weights(dataset, train_idx) if weighted else None
+    w_val = _rmae_weights(dataset, val_idx) if weighted else None
 
     # Initialise from the seed without disturbing (or depending on) torch's global RNG.
     with torch.random.fork_rng(devices=[]):
@@ -121,6 +124,7 @@ def train_surrogate(
 
     def step(idx: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
         x, y = x_train[idx], y_train[idx]
+        w = w_train[idx] if weighted else None
         if config.arch == "resnet":
             pred = network(x)
         else:
@@ -131,7 +135,9 @@ def train_surrogate(
                 cols = torch.rand(len(idx), n_wl, generator=generator).argsort(dim=1)[:, :k]
                 pred = network(x, wl_scaled[cols])
                 y = torch.gather(y, 2, cols[:, None, :].expand(-1, y.shape[1], -1))
-        loss = torch.nn.functional.mse_loss(pred, y)
+                if weighted:
+                    w = torch.gather(w, 2, cols[:, None, :].expand(-1, w.shape[1], -1))
+        loss = _loss(pred, y, w).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -144,7 +150,7 @@ def train_surrogate(
             total = 0.0
             for i in range(0, len(x_val), chunk):
                 pred = network(x_val[i : i + chunk]) if config.arch == "resnet" else network(x_val[i : i + chunk], wl_scaled)
-                total += torch.nn.functional.mse_loss(pred, y_val[i : i + chunk], reduction="sum").item()
+                total += _loss(pred, y_val[i : i + chunk], w_val[i : i + chunk] if weighted else None).sum().item()
         return {"val_loss": total / y_val.numel()}
 
     extra = {
@@ -198,6 +204,22 @@ def train_surrogate(
         f"({t['n']} test particles); training time {metrics['train_time_s']:.0f} s"
     )
     return best_path
+
+
+def _rmae_weights(dataset, indices) -> torch.Tensor:
+    """(n, 2, W) float32 weights ``q / mean_W(q)`` of Q_fwd and Q_back: each point's share in its rMAE."""
+    q = np.stack([np.asarray(dataset.q_fwd, dtype=np.float64)[indices],
+                  np.asarray(dataset.q_back, dtype=np.float64)[indices]], axis=1)
+    mean = q.mean(axis=2, keepdims=True)
+    if not (mean > 0).all():
+        raise ValueError("weighted_mse needs spectra with a positive mean; the dataset has an all-zero spectrum")
+    return torch.from_numpy((q / mean).astype(np.float32))
+
+
+def _loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+    """Elementwise squared error, weighted when ``weight`` is given."""
+    sq = (pred - target) ** 2
+    return sq if weight is None else sq * weight
 
 
 def _check_resume(payload: dict, config: SurrogateTrainConfig, arch: str, arch_config, info: dict) -> None:

@@ -15,6 +15,12 @@ from kerker.models._config import ResNetConfig
 __all__ = ["ResidualBlock1D", "ResNet1D"]
 
 
+def _activation(config: ResNetConfig) -> nn.Module:
+    if config.activation == "silu":
+        return nn.SiLU()
+    return nn.LeakyReLU(config.negative_slope)
+
+
 class ResidualBlock1D(nn.Module):
     """Conv1D-BN-LeakyReLU-Conv1D-BN plus a skip connection, then LeakyReLU.
 
@@ -26,18 +32,18 @@ class ResidualBlock1D(nn.Module):
         Input and output channels.
     kernel_size : int
         Odd kernel size; "same" padding keeps the length.
-    negative_slope : float
-        Leaky-ReLU slope.
+    act : nn.Module
+        The nonlinearity (stateless; shared by both places it is applied).
     """
 
-    def __init__(self, c_in: int, c_out: int, kernel_size: int, negative_slope: float):
+    def __init__(self, c_in: int, c_out: int, kernel_size: int, act: nn.Module):
         super().__init__()
         pad = kernel_size // 2
         self.conv1 = nn.Conv1d(c_in, c_out, kernel_size, padding=pad, bias=False)
         self.bn1 = nn.BatchNorm1d(c_out)
         self.conv2 = nn.Conv1d(c_out, c_out, kernel_size, padding=pad, bias=False)
         self.bn2 = nn.BatchNorm1d(c_out)
-        self.act = nn.LeakyReLU(negative_slope)
+        self.act = act
         self.skip = nn.Identity() if c_in == c_out else nn.Conv1d(c_in, c_out, 1, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -68,20 +74,32 @@ class ResNet1D(nn.Module):
         super().__init__()
         self.config = config
         c0 = config.channels[0]
-        self.stem = nn.Sequential(
-            nn.Linear(config.design_dim, config.seq_len * c0), nn.LeakyReLU(config.negative_slope)
-        )
+        stem: list[nn.Module] = []
+        width = config.stem_input_dim
+        for w in config.stem_hidden + (config.seq_len * c0,):
+            stem += [nn.Linear(width, w), _activation(config)]
+            width = w
+        self.stem = nn.Sequential(*stem)
         layers: list[nn.Module] = []
         c_in = c0
         for c in config.channels:
             for _ in range(config.blocks_per_group):
-                layers.append(ResidualBlock1D(c_in, c, config.kernel_size, config.negative_slope))
+                layers.append(ResidualBlock1D(c_in, c, config.kernel_size, _activation(config)))
                 c_in = c
             layers.append(nn.Upsample(scale_factor=2, mode=config.upsample))
         self.body = nn.Sequential(*layers)
         self.head = nn.Conv1d(c_in, config.n_outputs, config.kernel_size, padding=config.kernel_size // 2)
+        freqs = torch.pi * 2.0 ** torch.arange(config.fourier_octaves, dtype=torch.float32)
+        self.register_buffer("freqs", freqs, persistent=False)
+
+    def features(self, design: torch.Tensor) -> torch.Tensor:
+        """Design vector plus the Fourier features of its two sizes (the stem's input)."""
+        if self.config.fourier_octaves == 0:
+            return design
+        phase = design[:, :2, None] * self.freqs.to(design.dtype)
+        return torch.cat([design, torch.sin(phase).flatten(1), torch.cos(phase).flatten(1)], dim=1)
 
     def forward(self, design: torch.Tensor) -> torch.Tensor:
         """design: (B, 2 + 2M) preprocessed -> (B, n_outputs, W) preprocessed targets."""
-        h = self.stem(design).reshape(design.shape[0], self.config.channels[0], self.config.seq_len)
+        h = self.stem(self.features(design)).reshape(design.shape[0], self.config.channels[0], self.config.seq_len)
         return self.head(self.body(h))
