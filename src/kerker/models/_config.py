@@ -54,7 +54,7 @@ class ResNetConfig(_FromDict):
     A dense stem maps the design vector (2 scaled sizes + two one-hot materials) to a
     sequence of ``seq_len`` positions with ``channels[0]`` channels (the paper: one dense
     layer; ``stem_hidden`` inserts hidden dense layers before it); each group of
-    ``blocks_per_group`` residual blocks (Conv1D-BN-LeakyReLU-Conv1D-BN + skip) is followed by
+    ``blocks_per_group`` residual blocks (Conv1D-BN-act-Conv1D-BN + skip) is followed by
     x2 upsampling, so the output has ``seq_len * 2**len(channels)`` wavelengths; a final
     Conv1D gives ``n_outputs`` channels (Q_fwd, Q_back) with a linear output.
 

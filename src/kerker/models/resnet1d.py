@@ -22,7 +22,7 @@ def _activation(config: ResNetConfig) -> nn.Module:
 
 
 class ResidualBlock1D(nn.Module):
-    """Conv1D-BN-LeakyReLU-Conv1D-BN plus a skip connection, then LeakyReLU.
+    """Conv1D-BN-act-Conv1D-BN plus a skip connection, then act (leaky ReLU in the paper).
 
     A 1x1 convolution projects the skip when the channel count changes.
 
