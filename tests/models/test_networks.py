@@ -46,6 +46,11 @@ def test_resnet_options_stem_activation_fourier():
     assert paper.features(design) is design
 
 
+def test_resnet_config_stem_hidden_must_be_a_sequence():
+    with pytest.raises(TypeError, match="stem_hidden must be a sequence of positive ints, got 256"):
+        ResNetConfig(stem_hidden=256)
+
+
 def test_mlp_grid_and_per_particle_wavelengths():
     net = SpectralMLP(MLPConfig(hidden=(16, 16)))
     x = torch.randn(4, 16)

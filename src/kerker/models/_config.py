@@ -17,12 +17,13 @@ def _positive_int(name: str, value) -> None:
         raise ValueError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
 
 
-def _int_tuple(name: str, value, empty: str = "must not be empty") -> tuple[int, ...]:
+def _int_tuple(name: str, value, empty: str | None = "must not be empty") -> tuple[int, ...]:
+    """``value`` as a tuple of positive ints; ``empty`` is the refusal of an empty one (None: allowed)."""
     try:
         values = tuple(value)
     except TypeError as err:
         raise TypeError(f"{name} must be a sequence of positive ints, got {value!r}") from err
-    if not values:
+    if not values and empty is not None:
         raise ValueError(f"{name} {empty}, got {value!r}")
     for v in values:
         _positive_int(f"each entry of {name}", v)
@@ -103,9 +104,7 @@ class ResNetConfig(_FromDict):
     def __post_init__(self):
         _positive_int("n_materials", self.n_materials)
         _positive_int("seq_len", self.seq_len)
-        object.__setattr__(self, "stem_hidden", tuple(self.stem_hidden))
-        for width in self.stem_hidden:
-            _positive_int("each entry of stem_hidden", width)
+        object.__setattr__(self, "stem_hidden", _int_tuple("stem_hidden", self.stem_hidden, empty=None))
         if not isinstance(self.fourier_octaves, int) or isinstance(self.fourier_octaves, bool) or not (
             0 <= self.fourier_octaves <= 12
         ):
