@@ -82,6 +82,25 @@ def test_train_options_reach_the_checkpoint(tiny_h5, tmp_path):
     assert load_checkpoint(out2 / "best.pt")["arch_config"]["stem_hidden"] == ()
 
 
+def test_fine_tune_from_cli(tiny_h5, tmp_path):
+    """--init-from takes the checkpoint's architecture; --loss rmae / --freeze-bn-after / --lr-schedule recorded."""
+    first = tmp_path / "first"
+    assert run_cli(["train", "surrogate", "--data", str(tiny_h5), "--out", str(first), "--channels", "8,8,8",
+                    "--blocks-per-group", "1", "--epochs", "1"]) == 0
+    tuned = tmp_path / "tuned"
+    assert run_cli(["train", "surrogate", "--data", str(tiny_h5), "--out", str(tuned), "--init-from",
+                    str(first / "best.pt"), "--loss", "rmae", "--freeze-bn-after", "0", "--lr-schedule", "cosine",
+                    "--epochs", "2", "--lr", "1e-4"]) == 0
+    payload = load_checkpoint(tuned / "best.pt")
+    assert payload["arch_config"] == load_checkpoint(first / "best.pt")["arch_config"]
+    cfg = payload["train_config"]
+    assert (cfg["loss"], cfg["freeze_bn_after"], cfg["lr_schedule"]) == ("rmae", 0, "cosine")
+    assert cfg["init_from"] == str(first / "best.pt") and payload["init_from"]["path"] == cfg["init_from"]
+    with pytest.raises(ValueError, match="has architecture .* differs from the requested"):
+        run_cli(["train", "surrogate", "--data", str(tiny_h5), "--out", str(tmp_path / "x"), "--init-from",
+                 str(first / "best.pt"), "--channels", "16,8,8", "--epochs", "1"])
+
+
 def test_evaluate_needs_something(tmp_path):
     with pytest.raises(ValueError, match="nothing to evaluate"):
         run_cli(["evaluate", "surrogate", "--checkpoint", str(tmp_path / "missing.pt"), "--off-grid", "0"])

@@ -1,5 +1,6 @@
 """Shapes and configuration checks of the surrogate networks."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -91,6 +92,9 @@ def test_resnet_config_refuses(kwargs, match):
         ({"q_floor": -1.0}, "q_floor"),
         ({"wavelengths_per_particle": 8}, "arch='mlp' only"),
         ({"loss": "mae"}, "loss must be"),
+        ({"lr_schedule": "step"}, "lr_schedule must be"),
+        ({"freeze_bn_after": -1}, "freeze_bn_after must be"),
+        ({"freeze_bn_after": 1.5}, "freeze_bn_after must be"),
     ],
 )
 def test_train_config_refuses(kwargs, match):
@@ -103,3 +107,10 @@ def test_schedules():
     assert [cfg.batch_size(e) for e in (0, 2, 3, 5, 6, 100)] == [32, 32, 64, 64, 256, 256]
     assert [cfg.lr_factor(e) for e in (0, 14, 15, 30)] == [1.0, 1.0, 0.5, 0.25]
     assert SurrogateTrainConfig.from_dict(cfg.to_dict()) == cfg
+    cosine = SurrogateTrainConfig(lr_schedule="cosine", epochs=20)
+    assert cosine.lr_factor(0) == 1.0
+    assert cosine.lr_factor(10) == pytest.approx(0.5)
+    assert cosine.lr_factor(15) == pytest.approx((1 + np.cos(0.75 * np.pi)) / 2)
+    assert 0 < cosine.lr_factor(19) < 0.01
+    with pytest.raises(TypeError, match="init_from must be a checkpoint path"):
+        SurrogateTrainConfig(init_from=3)

@@ -8,6 +8,7 @@ import torch
 
 from kerker.models import (
     MLPConfig,
+    ResNet1D,
     ResNetConfig,
     Surrogate,
     SurrogateTrainConfig,
@@ -67,6 +68,87 @@ def test_weighted_loss_run_and_weights(tiny_dataset, tmp_path):
     history = load_checkpoint(best)["history"]
     assert history[-1]["train_loss"] < 0.5 * history[0]["train_loss"]
     assert load_checkpoint(best)["train_config"]["loss"] == "weighted_mse"
+
+
+def test_rmae_loss_is_the_metric(trained, tiny_dataset):
+    """The 'rmae' loss of decoded predictions equals the evaluation module's NumPy rMAE."""
+    from kerker.models._evaluation import rmae
+    from kerker.models._fit_surrogate import _loss, _loss_targets
+
+    model = Surrogate.from_checkpoint(trained[1])
+    idx = np.asarray(tiny_dataset.split("val"))
+    q = _loss_targets("rmae", model.preprocessing, tiny_dataset, idx)
+    z = model.eval()(torch.from_numpy(model.preprocessing.design_matrix(tiny_dataset, idx))).detach()
+    per_spectrum = _loss("rmae", model.preprocessing, z, q, None).numpy()
+    pred = model.preprocessing.decode_targets(z).numpy()
+    for k, name in enumerate(("q_fwd", "q_back")):
+        exact = np.asarray(getattr(tiny_dataset, name))[idx]
+        np.testing.assert_allclose(per_spectrum[:, k], rmae(pred[:, k], exact), rtol=1e-5)
+
+
+def test_fine_tune_from_checkpoint(trained, tiny_dataset, tmp_path):
+    """init_from + rmae loss + frozen batch norm + cosine: starts from the weights, keeps the BN statistics,
+    validates on the split's rMAE and records where it started."""
+    from kerker.models._evaluation import test_split_metrics
+
+    _, best = trained
+    init = load_checkpoint(best)
+    cfg = SurrogateTrainConfig(arch="resnet", epochs=4, loss="rmae", freeze_bn_after=0, lr_schedule="cosine",
+                               init_from=str(best), **{**FAST, "lr": 1e-4})
+    lines = []
+    out = train_surrogate(tiny_dataset, cfg, tmp_path, log=lines.append)
+    assert any("starting from the weights of" in line for line in lines)
+    tuned = load_checkpoint(out)
+    assert tuned["arch_config"] == init["arch_config"] and tuned["preprocessing"] == init["preprocessing"]
+    for name, tensor in init["modules"]["network"].items():
+        if "running_" in name or "num_batches" in name:
+            torch.testing.assert_close(tuned["modules"]["network"][name], tensor, rtol=0, atol=0)
+    assert tuned["init_from"]["path"] == str(best)
+    assert tuned["init_from"]["history"] == init["history"]
+    assert [h["lr"] for h in tuned["history"]] == pytest.approx([1e-4 * cfg.lr_factor(e) for e in range(4)])
+    # the validation loss of the best epoch is the mean validation rMAE of Q_fwd and Q_back
+    val = test_split_metrics(Surrogate.from_checkpoint(out), tiny_dataset, split="val")
+    expected = (val["q_fwd"]["mean"] + val["q_back"]["mean"]) / 2
+    assert tuned["best_metric"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_batch_norm_frozen_from_the_given_epoch(tiny_dataset, tmp_path):
+    cfg = SurrogateTrainConfig(arch="resnet", epochs=2, freeze_bn_after=1, **FAST)
+    train_surrogate(tiny_dataset, cfg, tmp_path / "a", arch_config=SMALL_RESNET, log=quiet)
+    after_1 = load_checkpoint(tmp_path / "a" / "last.pt")["modules"]["network"]
+    first = dataclasses.replace(cfg, epochs=1)
+    train_surrogate(tiny_dataset, first, tmp_path / "b", arch_config=SMALL_RESNET, log=quiet)
+    epoch_1 = load_checkpoint(tmp_path / "b" / "last.pt")["modules"]["network"]
+    stats = [k for k in epoch_1 if "running_mean" in k]
+    assert stats
+    init = ResNet1D(SMALL_RESNET).state_dict()
+    assert any(not torch.equal(epoch_1[k], init[k]) for k in stats)  # epoch 0 updated them
+    for k in stats:  # epoch 1 did not
+        torch.testing.assert_close(after_1[k], epoch_1[k], rtol=0, atol=0)
+    assert any(not torch.equal(after_1[k], epoch_1[k]) for k in epoch_1 if k.endswith(".weight"))
+
+
+def test_fine_tune_refusals(trained, tiny_dataset, tmp_path):
+    _, best = trained
+    base = dict(arch="resnet", epochs=1, init_from=str(best), **FAST)
+    other = dataclasses.replace(tiny_dataset, fingerprint="another")
+    with pytest.raises(ValueError, match="init_from .* trained on dataset .* this dataset is 'another'"):
+        train_surrogate(other, SurrogateTrainConfig(**base), tmp_path / "a", log=quiet)
+    with pytest.raises(ValueError, match="init_from .* has architecture .* differs"):
+        train_surrogate(tiny_dataset, SurrogateTrainConfig(**base), tmp_path / "b",
+                        arch_config=dataclasses.replace(SMALL_RESNET, kernel_size=5), log=quiet)
+    with pytest.raises(ValueError, match="holds a 'resnet' network, this run trains 'mlp'"):
+        train_surrogate(tiny_dataset, SurrogateTrainConfig(**{**base, "arch": "mlp"}), tmp_path / "c", log=quiet)
+    # the same architecture given explicitly is accepted
+    train_surrogate(tiny_dataset, SurrogateTrainConfig(**base), tmp_path / "d", arch_config=SMALL_RESNET, log=quiet)
+
+
+def test_cosine_resume_needs_the_same_epochs(tiny_dataset, tmp_path):
+    cfg = SurrogateTrainConfig(arch="resnet", epochs=2, lr_schedule="cosine", **FAST)
+    train_surrogate(tiny_dataset, cfg, tmp_path, arch_config=SMALL_RESNET, log=quiet)
+    with pytest.raises(ValueError, match="cannot resume.*epochs"):
+        train_surrogate(tiny_dataset, dataclasses.replace(cfg, epochs=3), tmp_path, arch_config=SMALL_RESNET,
+                        resume=True, log=quiet)
 
 
 def test_resume_continues_identically(tiny_dataset, tmp_path):

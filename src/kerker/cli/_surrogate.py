@@ -22,7 +22,8 @@ def register(subparsers) -> None:
             "scaled Q_fwd and Q_back, Adam with the learning rate halved every --lr-halve-every epochs, step-wise "
             "growing batch size, early stopping on the validation loss. Writes last.pt (resumable with --resume), "
             "best.pt (weights, configs, fitted preprocessing, metrics, dataset fingerprint), history.json and "
-            "loss_curves.png to --out. Sizes in nm."
+            "loss_curves.png to --out. --init-from fine-tunes a finished run (its weights, preprocessing and "
+            "architecture), e.g. with --loss rmae --freeze-bn-after 0 --lr-schedule cosine. Sizes in nm."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -40,9 +41,19 @@ def register(subparsers) -> None:
     train.add_argument("--q-floor", type=float, default=1e-6,
                        help="targets are log1p(q / q_floor) then min-max scaled; 1 = the paper's log1p, "
                             "1e-6 = logarithmic down to 1e-6 (relative accuracy for small particles)")
-    train.add_argument("--loss", choices=("mse", "weighted_mse"), default="mse",
+    train.add_argument("--loss", choices=("mse", "weighted_mse", "rmae"), default="mse",
                        help="mse: plain MSE on the preprocessed targets (the paper); weighted_mse: each wavelength "
-                            "weighted by q / spectrum mean, its share in the rMAE")
+                            "weighted by q / spectrum mean, its share in the rMAE; rmae: the per-spectrum rMAE itself "
+                            "in physical units (for fine-tuning)")
+    train.add_argument("--lr-schedule", choices=("halve", "cosine"), default="halve",
+                       help="halve: halve the learning rate every --lr-halve-every epochs (the paper); cosine: fall "
+                            "from --lr to 0 along a half cosine over --epochs")
+    train.add_argument("--freeze-bn-after", type=int,
+                       help="from this 0-based epoch on, batch norm uses its running statistics in training too "
+                            "(default: never)")
+    train.add_argument("--init-from", type=Path,
+                       help="start from this surrogate checkpoint (best.pt of a run on the same dataset): weights, "
+                            "preprocessing and architecture; leave the size options out")
     train.add_argument("--max-train", type=int, help="train on a seeded random subset of N training particles")
     train.add_argument("--threads", type=int, default=1, help="torch threads (torch.set_num_threads)")
     resnet = train.add_argument_group("ResNet size")
@@ -58,7 +69,7 @@ def register(subparsers) -> None:
     resnet.add_argument("--activation", choices=("leaky_relu", "silu"),
                         help="nonlinearity (default leaky_relu, the paper's)")
     mlp = train.add_argument_group("MLP size")
-    mlp.add_argument("--hidden", default="256,256,256,256", help="hidden layer widths")
+    mlp.add_argument("--hidden", help="hidden layer widths (default 256,256,256,256)")
     mlp.add_argument("--wavelengths-per-particle", type=int,
                      help="wavelengths drawn per particle and step (default: all)")
     train.set_defaults(func=_run_train)
@@ -116,6 +127,9 @@ def _run_train(args) -> int:
         max_train=args.max_train,
         num_threads=args.threads,
         loss=args.loss,
+        lr_schedule=args.lr_schedule,
+        freeze_bn_after=args.freeze_bn_after,
+        init_from=None if args.init_from is None else str(args.init_from),
     )
     if args.arch == "resnet":
         given = {
@@ -127,13 +141,16 @@ def _run_train(args) -> int:
             "activation": args.activation,
             "fourier_octaves": args.fourier_octaves,
         }
-        arch = ResNetConfig(**{k: v for k, v in given.items() if v is not None})
-    else:
+        given = {k: v for k, v in given.items() if v is not None}
+        arch = ResNetConfig(**given) if given or args.init_from is None else None
+    elif args.hidden is not None:
         arch = MLPConfig(hidden=parse_ints(args.hidden, "--hidden"))
+    else:
+        arch = None if args.init_from is not None else MLPConfig()
     out = args.out or Path("runs") / args.arch
     dataset = open_dataset(args.data)
     command = {"argv": ["kerker", *sys.argv[1:]], "data": str(args.data), "config": config.to_dict(),
-               "arch_config": arch.to_dict()}
+               "arch_config": None if arch is None else arch.to_dict()}
     write_json_atomic(out / "run.json", {"provenance": provenance(command, seed=args.seed)})
     best = train_surrogate(dataset, config, out, arch_config=arch, resume=args.resume, log=log_line)
     history = json.loads((out / "history.json").read_text())["history"]

@@ -7,6 +7,7 @@ plain dicts (``dataclasses.asdict``) and rebuild them with ``from_dict``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 __all__ = ["MLPConfig", "ResNetConfig", "SurrogateTrainConfig"]
@@ -210,7 +211,25 @@ class SurrogateTrainConfig(_FromDict):
         each wavelength's squared error weighted by ``q / mean_spectrum(q)``, the share it
         has in that spectrum's rMAE (an error of d in log q costs about ``q d``), so the
         network does not spend its capacity on the depth of near-zero dips that the rMAE
-        does not see.
+        does not see. ``"rmae"``: the evaluation metric itself, each spectrum's
+        ``sum_W |pred - q| / sum_W q`` in physical units (predictions decoded through the
+        fitted target scaling), averaged over spectra and both quantities; the validation
+        loss is then the validation rMAE. Best for fine-tuning a converged run
+        (``init_from``); see docs/surrogate.md.
+    lr_schedule : {"halve", "cosine"}
+        ``"halve"``: the learning rate is halved every ``lr_halve_every`` epochs (the
+        paper). ``"cosine"``: it falls from ``lr`` to 0 along a half cosine over ``epochs``
+        epochs (so ``epochs`` is part of the schedule and fixed on resume).
+    freeze_bn_after : int or None
+        From this (0-based) epoch on, batch-norm layers normalise with their running
+        statistics during training too and stop updating them: they become fixed affine
+        maps whose scale and shift still train. Removes the noise of per-batch statistics,
+        which limits how precisely a converged network fits (None: never, the paper).
+    init_from : str or None
+        Path of a surrogate checkpoint (``best.pt``) whose network weights and fitted
+        preprocessing start this run (fine-tuning); it must have been trained on the same
+        dataset (fingerprint), so the test split stays unseen. Recorded, with that run's
+        configs, history and metrics, in the new checkpoint.
     """
 
     arch: str = "resnet"
@@ -225,10 +244,22 @@ class SurrogateTrainConfig(_FromDict):
     max_train: int | None = None
     num_threads: int | None = None
     loss: str = "mse"
+    lr_schedule: str = "halve"
+    freeze_bn_after: int | None = None
+    init_from: str | None = None
 
     def __post_init__(self):
-        if self.loss not in ("mse", "weighted_mse"):
-            raise ValueError(f"loss must be 'mse' or 'weighted_mse', got {self.loss!r}")
+        if self.loss not in ("mse", "weighted_mse", "rmae"):
+            raise ValueError(f"loss must be 'mse', 'weighted_mse' or 'rmae', got {self.loss!r}")
+        if self.lr_schedule not in ("halve", "cosine"):
+            raise ValueError(f"lr_schedule must be 'halve' or 'cosine', got {self.lr_schedule!r}")
+        if self.freeze_bn_after is not None and (
+            not isinstance(self.freeze_bn_after, int) or isinstance(self.freeze_bn_after, bool) or self.freeze_bn_after < 0
+        ):
+            raise ValueError(f"freeze_bn_after must be an int >= 0 or None, got {self.freeze_bn_after!r}")
+        if self.init_from is not None:
+            if not isinstance(self.init_from, str) or not self.init_from:
+                raise TypeError(f"init_from must be a checkpoint path (str) or None, got {self.init_from!r}")
         if self.arch not in ("resnet", "mlp"):
             raise ValueError(f"arch must be 'resnet' or 'mlp', got {self.arch!r}")
         _positive_int("epochs", self.epochs)
@@ -270,5 +301,8 @@ class SurrogateTrainConfig(_FromDict):
         return size
 
     def lr_factor(self, epoch: int) -> float:
-        """Learning-rate multiplier at ``epoch``: halved every ``lr_halve_every`` epochs."""
+        """Learning-rate multiplier at ``epoch`` (0-based): halved every ``lr_halve_every``
+        epochs, or ``(1 + cos(pi epoch / epochs)) / 2`` for the cosine schedule."""
+        if self.lr_schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * epoch / self.epochs))
         return 0.5 ** (epoch // self.lr_halve_every)

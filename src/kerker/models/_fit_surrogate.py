@@ -1,9 +1,10 @@
 """Training a surrogate on a core-shell dataset: the surrogate's step function for the shared loop.
 
-``train_surrogate`` fits the preprocessing on the training split, builds the network,
-and hands a step (MSE on preprocessed targets, one Adam update) and a validation
-function to :func:`kerker.models.training.run_training`. At the end the best checkpoint
-is scored on the test split and the metrics are written into it.
+``train_surrogate`` fits the preprocessing on the training split (or takes it, with the
+network weights, from the checkpoint a fine-tuning run starts from), builds the network,
+and hands a step (the configured loss, one Adam update) and a validation function to
+:func:`kerker.models.training.run_training`. At the end the best checkpoint is scored on
+the test split and the metrics are written into it.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def train_surrogate(
     Raises
     ------
     ValueError
-        Network output grid does not match the dataset's wavelengths, or a resume against a
-        different config or dataset.
+        Network output grid does not match the dataset's wavelengths, a resume against a
+        different config or dataset, or a ``config.init_from`` checkpoint of another
+        architecture or dataset.
     """
     from kerker import __version__
     from kerker._artifacts import write_json_atomic
@@ -77,6 +79,10 @@ def train_surrogate(
     if config.num_threads is not None:
         torch.set_num_threads(config.num_threads)
     n_mat = len(dataset.materials)
+    info = _dataset_info(dataset)
+    init = _init_checkpoint(config, arch_config, info) if config.init_from is not None else None
+    if init is not None:
+        arch_config = arch_config_from_dict(init["arch"], init["arch_config"])
     arch_config = arch_config or _default_arch(config.arch, n_mat)
     arch_config = dataclasses.replace(arch_config, n_materials=n_mat)
     n_wl = np.asarray(dataset.wavelength).size
@@ -85,7 +91,6 @@ def train_surrogate(
             f"the ResNet outputs seq_len * 2**len(channels) = {arch_config.n_wavelength} wavelengths but the dataset "
             f"has {n_wl}; choose seq_len and the number of groups to match"
         )
-    info = _dataset_info(dataset)
 
     resume_from = resume_payload(out, log) if resume else None
     if resume_from is not None:
@@ -97,24 +102,30 @@ def train_surrogate(
         pick = np.random.default_rng(config.seed).choice(train_idx.size, config.max_train, replace=False)
         train_idx = train_idx[np.sort(pick)]
     val_idx = np.asarray(dataset.split("val"))
-    if resume_from is not None:
-        prep = SurrogatePreprocessing.from_state_dict(resume_from["preprocessing"])
+    if resume_from is not None or init is not None:
+        prep = SurrogatePreprocessing.from_state_dict((resume_from or init)["preprocessing"])
     else:
         prep = SurrogatePreprocessing(dataset.materials, dataset.wavelength, dataset.r_range, dataset.t_range, config.q_floor)
         prep.fit(dataset, train_idx)
     x_train = torch.from_numpy(prep.design_matrix(dataset, train_idx))
-    y_train = torch.from_numpy(prep.target_array(dataset, train_idx))
+    y_train = _loss_targets(config.loss, prep, dataset, train_idx)
     x_val = torch.from_numpy(prep.design_matrix(dataset, val_idx))
-    y_val = torch.from_numpy(prep.target_array(dataset, val_idx))
+    y_val = _loss_targets(config.loss, prep, dataset, val_idx)
     wl_scaled = prep.scale_wavelength(dataset.wavelength)
     weighted = config.loss == "weighted_mse"
     w_train = _rmae_weights(dataset, train_idx) if weighted else None
     w_val = _rmae_weights(dataset, val_idx) if weighted else None
 
+    def loss_fn(z: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
+        return _loss(config.loss, prep, z, y, w)
+
     # Initialise from the seed without disturbing (or depending on) torch's global RNG.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         network = build_network(config.arch, arch_config)
+    if init is not None:
+        network.load_state_dict(init["modules"]["network"])
+        log(f"starting from the weights of {config.init_from} (epoch {init.get('best_epoch')} of that run)")
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
     n_params = sum(p.numel() for p in network.parameters())
     log(
@@ -137,7 +148,7 @@ def train_surrogate(
                 y = torch.gather(y, 2, cols[:, None, :].expand(-1, y.shape[1], -1))
                 if weighted:
                     w = torch.gather(w, 2, cols[:, None, :].expand(-1, w.shape[1], -1))
-        loss = _loss(pred, y, w).mean()
+        loss = loss_fn(pred, y, w).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -150,8 +161,14 @@ def train_surrogate(
             total = 0.0
             for i in range(0, len(x_val), chunk):
                 pred = network(x_val[i : i + chunk]) if config.arch == "resnet" else network(x_val[i : i + chunk], wl_scaled)
-                total += _loss(pred, y_val[i : i + chunk], w_val[i : i + chunk] if weighted else None).sum().item()
-        return {"val_loss": total / y_val.numel()}
+                total += loss_fn(pred, y_val[i : i + chunk], w_val[i : i + chunk] if weighted else None).sum().item()
+        return {"val_loss": total / (y_val.shape[0] * y_val.shape[1])}
+
+    def on_epoch_start(epoch: int) -> None:
+        if config.freeze_bn_after is not None and epoch >= config.freeze_bn_after:
+            for module in network.modules():
+                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                    module.eval()
 
     extra = {
         "kind": CHECKPOINT_KIND,
@@ -163,6 +180,15 @@ def train_surrogate(
         "kerker_version": __version__,
         "torch_version": str(torch.__version__),
     }
+    if init is not None:
+        extra["init_from"] = {
+            "path": config.init_from,
+            "train_config": init.get("train_config"),
+            "best_epoch": init.get("best_epoch"),
+            "history": init.get("history"),
+            "metrics": init.get("metrics"),
+            "init_from": init.get("init_from"),
+        }
     result = run_training(
         modules={"network": network},
         optimizers={"adam": optimizer},
@@ -178,6 +204,7 @@ def train_surrogate(
         out_dir=out,
         extra=extra,
         resume_from=resume_from,
+        on_epoch_start=on_epoch_start,
         log=log,
     )
     write_json_atomic(out / "history.json", {"history": result.history, "stop_reason": result.stop_reason})
@@ -216,15 +243,56 @@ def _rmae_weights(dataset, indices) -> torch.Tensor:
     return torch.from_numpy((q / mean).astype(np.float32))
 
 
-def _loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
-    """Elementwise squared error, weighted when ``weight`` is given."""
+def _loss_targets(kind: str, prep: SurrogatePreprocessing, dataset, indices) -> torch.Tensor:
+    """(n, 2, W) float32 targets of the loss: physical Q for ``"rmae"``, else the preprocessed ones."""
+    if kind == "rmae":
+        q = np.stack([np.asarray(dataset.q_fwd, dtype=np.float64)[indices],
+                      np.asarray(dataset.q_back, dtype=np.float64)[indices]], axis=1)
+        if not (q.sum(axis=2) > 0).all():
+            raise ValueError("loss 'rmae' needs spectra with a positive sum; the dataset has an all-zero spectrum")
+        return torch.from_numpy(q.astype(np.float32))
+    return torch.from_numpy(prep.target_array(dataset, indices))
+
+
+def _loss(kind: str, prep: SurrogatePreprocessing, pred: torch.Tensor, target: torch.Tensor,
+          weight: torch.Tensor | None) -> torch.Tensor:
+    """Per-spectrum loss, shape (n, 2), of network output ``pred`` (n, 2, W) against ``target``.
+
+    ``"mse"`` / ``"weighted_mse"``: mean over wavelengths of the (weighted) squared error
+    in preprocessed units; ``"rmae"``: ``sum_W |decode(pred) - q| / sum_W q`` in physical units.
+    """
+    if kind == "rmae":
+        return (prep.decode_targets(pred) - target).abs().sum(dim=2) / target.sum(dim=2)
     sq = (pred - target) ** 2
-    return sq if weight is None else sq * weight
+    return (sq if weight is None else sq * weight).mean(dim=2)
+
+
+def _init_checkpoint(config: SurrogateTrainConfig, arch_config, info: dict) -> dict:
+    """The checkpoint a fine-tuning run starts from, checked against this run and dataset."""
+    init = load_checkpoint(config.init_from)
+    if init.get("kind") != CHECKPOINT_KIND:
+        raise ValueError(f"init_from {config.init_from!r} is not a surrogate checkpoint (kind {init.get('kind')!r})")
+    if init["arch"] != config.arch:
+        raise ValueError(f"init_from {config.init_from!r} holds a {init['arch']!r} network, this run trains {config.arch!r}")
+    saved = arch_config_from_dict(init["arch"], init["arch_config"])
+    if arch_config is not None and dataclasses.replace(arch_config, n_materials=saved.n_materials) != saved:
+        raise ValueError(
+            f"init_from {config.init_from!r} has architecture {saved.to_dict()}, which differs from the requested "
+            f"{arch_config.to_dict()}; leave the architecture options out to take the checkpoint's"
+        )
+    if init["dataset"]["fingerprint"] != info["fingerprint"]:
+        raise ValueError(
+            f"init_from {config.init_from!r} was trained on dataset {init['dataset']['fingerprint']!r}, this dataset is "
+            f"{info['fingerprint']!r}; fine-tune on the same dataset, whose test split that run has not seen"
+        )
+    return init
 
 
 def _check_resume(payload: dict, config: SurrogateTrainConfig, arch: str, arch_config, info: dict) -> None:
     saved = SurrogateTrainConfig.from_dict(payload["train_config"])
-    ignore = {"num_threads", "epochs", "patience"}  # may change between sessions without changing the run
+    ignore = {"num_threads", "patience"}  # may change between sessions without changing the run
+    if config.lr_schedule == "halve":
+        ignore.add("epochs")  # the cosine schedule depends on it
     diffs = {
         f.name: (getattr(saved, f.name), getattr(config, f.name))
         for f in dataclasses.fields(config)

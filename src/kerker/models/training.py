@@ -123,6 +123,7 @@ def run_training(
     extra: Callable[[], dict] | dict | None = None,
     resume_from: dict | None = None,
     drop_last: bool = False,
+    on_epoch_start: Callable[[int], None] | None = None,
     log: Callable[[str], None] = print,
     progress_every_s: float = 120.0,
 ) -> TrainingResult:
@@ -165,6 +166,9 @@ def run_training(
         A ``last.pt`` payload (:func:`load_checkpoint`) to continue from.
     drop_last : bool
         Drop the last incomplete batch of each epoch.
+    on_epoch_start : callable epoch -> None, optional
+        Called with the 0-based epoch after the modules were put in ``train()`` mode and
+        before its first step (e.g. to keep some layers in eval mode from some epoch on).
     log : callable str -> None
         Receives the progress lines.
     progress_every_s : float
@@ -227,6 +231,8 @@ def run_training(
         bs = int(batch_size(epoch))
         for module in modules.values():
             module.train()
+        if on_epoch_start is not None:
+            on_epoch_start(epoch)
         perm = torch.randperm(n_samples, generator=generator)
         sums: dict[str, float] = {}
         seen = 0
