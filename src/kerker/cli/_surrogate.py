@@ -109,6 +109,13 @@ def _stem_hidden(text):
     return parse_ints(text, "--stem-hidden")
 
 
+_LOSS_LABELS = {
+    "mse": "MSE (preprocessed targets)",
+    "weighted_mse": "rMAE-weighted MSE (preprocessed targets)",
+    "rmae": "rMAE, mean of Q_fwd and Q_back",
+}
+
+
 def _run_train(args) -> int:
     from kerker.dataset import open_dataset
     from kerker.models import MLPConfig, ResNetConfig, SurrogateTrainConfig, train_surrogate
@@ -154,7 +161,8 @@ def _run_train(args) -> int:
     write_json_atomic(out / "run.json", {"provenance": provenance(command, seed=args.seed)})
     best = train_surrogate(dataset, config, out, arch_config=arch, resume=args.resume, log=log_line)
     history = json.loads((out / "history.json").read_text())["history"]
-    plot_loss_curves(history, out / "loss_curves.png", title=f"{args.arch} surrogate")
+    title = f"{args.arch} surrogate" + (f", fine-tuned from {args.init_from}" if args.init_from else "")
+    plot_loss_curves(history, out / "loss_curves.png", title=title, ylabel=_LOSS_LABELS[args.loss])
     print(f"wrote {best}, {out / 'last.pt'}, {out / 'history.json'}, {out / 'loss_curves.png'}")
     return 0
 

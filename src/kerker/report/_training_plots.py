@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 __all__ = ["plot_loss_curves", "plot_rmae_histograms", "plot_spectra_comparison"]
 
 
-def plot_loss_curves(history: list[dict], out: str | Path, *, title: str = "") -> Path:
+def plot_loss_curves(history: list[dict], out: str | Path, *, title: str = "",
+                     ylabel: str = "MSE (preprocessed targets)") -> Path:
     """Training and validation loss per epoch (log scale), over the learning rate and batch size.
 
     Parameters
@@ -25,6 +26,8 @@ def plot_loss_curves(history: list[dict], out: str | Path, *, title: str = "") -
         Image file.
     title : str
         Figure title.
+    ylabel : str
+        What the loss is (axis label).
     """
     epoch = np.array([h["epoch"] for h in history])
     schedule = bool(history) and "lr" in history[0] and "batch_size" in history[0]
@@ -37,7 +40,7 @@ def plot_loss_curves(history: list[dict], out: str | Path, *, title: str = "") -
         if history and key in history[0]:
             ax.plot(epoch, [h[key] for h in history], style, label=key.replace("_", " "))
     ax.set_yscale("log")
-    ax.set_ylabel("MSE (preprocessed targets)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False)
     if schedule:
