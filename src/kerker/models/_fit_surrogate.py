@@ -233,10 +233,15 @@ def train_surrogate(
     return best_path
 
 
+def _physical_targets(dataset, indices) -> np.ndarray:
+    """(n, 2, W) float64 Q_fwd and Q_back of particles ``indices``, as stored in the dataset."""
+    return np.stack([np.asarray(dataset.q_fwd, dtype=np.float64)[indices],
+                     np.asarray(dataset.q_back, dtype=np.float64)[indices]], axis=1)
+
+
 def _rmae_weights(dataset, indices) -> torch.Tensor:
     """(n, 2, W) float32 weights ``q / mean_W(q)`` of Q_fwd and Q_back: each point's share in its rMAE."""
-    q = np.stack([np.asarray(dataset.q_fwd, dtype=np.float64)[indices],
-                  np.asarray(dataset.q_back, dtype=np.float64)[indices]], axis=1)
+    q = _physical_targets(dataset, indices)
     mean = q.mean(axis=2, keepdims=True)
     if not (mean > 0).all():
         raise ValueError("weighted_mse needs spectra with a positive mean; the dataset has an all-zero spectrum")
@@ -246,8 +251,7 @@ def _rmae_weights(dataset, indices) -> torch.Tensor:
 def _loss_targets(kind: str, prep: SurrogatePreprocessing, dataset, indices) -> torch.Tensor:
     """(n, 2, W) float32 targets of the loss: physical Q for ``"rmae"``, else the preprocessed ones."""
     if kind == "rmae":
-        q = np.stack([np.asarray(dataset.q_fwd, dtype=np.float64)[indices],
-                      np.asarray(dataset.q_back, dtype=np.float64)[indices]], axis=1)
+        q = _physical_targets(dataset, indices)
         if not (q.sum(axis=2) > 0).all():
             raise ValueError("loss 'rmae' needs spectra with a positive sum; the dataset has an all-zero spectrum")
         return torch.from_numpy(q.astype(np.float32))
