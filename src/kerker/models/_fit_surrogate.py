@@ -123,7 +123,7 @@ def train_surrogate(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         network = build_network(config.arch, arch_config)
-    if init is not None:
+    if init is not None and resume_from is None:  # a resumed run loads its own last weights
         network.load_state_dict(init["modules"]["network"])
         log(f"starting from the weights of {config.init_from} (epoch {init.get('best_epoch')} of that run)")
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
