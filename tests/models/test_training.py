@@ -137,6 +137,8 @@ def test_fine_tune_refusals(trained, tiny_dataset, tmp_path):
     with pytest.raises(ValueError, match="init_from .* has architecture .* differs"):
         train_surrogate(tiny_dataset, SurrogateTrainConfig(**base), tmp_path / "b",
                         arch_config=dataclasses.replace(SMALL_RESNET, kernel_size=5), log=quiet)
+    with pytest.raises(ValueError, match="init_from .* q_floor = 1e-06, this run asks for q_floor = 1.0"):
+        train_surrogate(tiny_dataset, SurrogateTrainConfig(**base, q_floor=1.0), tmp_path / "q", log=quiet)
     with pytest.raises(ValueError, match="holds a 'resnet' network, this run trains 'mlp'"):
         train_surrogate(tiny_dataset, SurrogateTrainConfig(**{**base, "arch": "mlp"}), tmp_path / "c", log=quiet)
     # the same architecture given explicitly is accepted

@@ -284,6 +284,11 @@ def _init_checkpoint(config: SurrogateTrainConfig, arch_config, info: dict) -> d
             f"init_from {config.init_from!r} has architecture {saved.to_dict()}, which differs from the requested "
             f"{arch_config.to_dict()}; leave the architecture options out to take the checkpoint's"
         )
+    if float(init["preprocessing"]["q_floor"]) != float(config.q_floor):
+        raise ValueError(
+            f"init_from {config.init_from!r} scales its targets with q_floor = {init['preprocessing']['q_floor']!r}, "
+            f"this run asks for q_floor = {config.q_floor!r}; the network's outputs only make sense in its own scaling"
+        )
     if init["dataset"]["fingerprint"] != info["fingerprint"]:
         raise ValueError(
             f"init_from {config.init_from!r} was trained on dataset {init['dataset']['fingerprint']!r}, this dataset is "
