@@ -86,6 +86,17 @@ def test_rmae_loss_is_the_metric(trained, tiny_dataset):
         np.testing.assert_allclose(per_spectrum[:, k], rmae(pred[:, k], exact), rtol=1e-5)
 
 
+@pytest.mark.parametrize("loss", ["weighted_mse", "rmae"])
+def test_losses_dividing_by_the_spectrum_refuse_a_zero_one(tiny_dataset, tmp_path, loss):
+    idx = int(np.asarray(tiny_dataset.split("train"))[3])
+    q_back = np.array(tiny_dataset.q_back, copy=True)
+    q_back[idx] = 0.0
+    bad = dataclasses.replace(tiny_dataset, q_back=q_back)
+    cfg = SurrogateTrainConfig(arch="resnet", epochs=1, loss=loss, **FAST)
+    with pytest.raises(ValueError, match=f"loss '{loss}' divides by each spectrum's sum; particle {idx} has an all-zero"):
+        train_surrogate(bad, cfg, tmp_path, arch_config=SMALL_RESNET, log=quiet)
+
+
 def test_fine_tune_from_checkpoint(trained, tiny_dataset, tmp_path):
     """init_from + rmae loss + frozen batch norm + cosine: starts from the weights, keeps the BN statistics,
     validates on the split's rMAE and records where it started."""

@@ -233,27 +233,34 @@ def train_surrogate(
     return best_path
 
 
-def _physical_targets(dataset, indices) -> np.ndarray:
-    """(n, 2, W) float64 Q_fwd and Q_back of particles ``indices``, as stored in the dataset."""
-    return np.stack([np.asarray(dataset.q_fwd, dtype=np.float64)[indices],
-                     np.asarray(dataset.q_back, dtype=np.float64)[indices]], axis=1)
+def _physical_targets(dataset, indices, loss: str) -> np.ndarray:
+    """(n, 2, W) float64 Q_fwd and Q_back of particles ``indices``, as stored in the dataset.
+
+    Both losses built on them divide by a spectrum's sum, so an all-zero spectrum is refused.
+    """
+    q = np.stack([np.asarray(dataset.q_fwd, dtype=np.float64)[indices],
+                  np.asarray(dataset.q_back, dtype=np.float64)[indices]], axis=1)
+    bad = ~(q.sum(axis=2) > 0)
+    if bad.any():
+        n = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise ValueError(
+            f"loss {loss!r} divides by each spectrum's sum; particle {int(np.asarray(indices)[n])} has an all-zero "
+            "(or non-positive) Q_fwd or Q_back spectrum"
+        )
+    return q
 
 
 def _rmae_weights(dataset, indices) -> torch.Tensor:
     """(n, 2, W) float32 weights ``q / mean_W(q)`` of Q_fwd and Q_back: each point's share in its rMAE."""
-    q = _physical_targets(dataset, indices)
+    q = _physical_targets(dataset, indices, "weighted_mse")
     mean = q.mean(axis=2, keepdims=True)
-    if not (mean > 0).all():
-        raise ValueError("weighted_mse needs spectra with a positive mean; the dataset has an all-zero spectrum")
     return torch.from_numpy((q / mean).astype(np.float32))
 
 
 def _loss_targets(kind: str, prep: SurrogatePreprocessing, dataset, indices) -> torch.Tensor:
     """(n, 2, W) float32 targets of the loss: physical Q for ``"rmae"``, else the preprocessed ones."""
     if kind == "rmae":
-        q = _physical_targets(dataset, indices)
-        if not (q.sum(axis=2) > 0).all():
-            raise ValueError("loss 'rmae' needs spectra with a positive sum; the dataset has an all-zero spectrum")
+        q = _physical_targets(dataset, indices, "rmae")
         return torch.from_numpy(q.astype(np.float32))
     return torch.from_numpy(prep.target_array(dataset, indices))
 
