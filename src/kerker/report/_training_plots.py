@@ -75,6 +75,9 @@ def plot_rmae_histograms(
         Figure title.
     reference : dict of str -> float, optional
         A reference mean rMAE (fraction) per label, drawn as a dotted line (e.g. the paper's).
+
+    The x axis ends at the 99.5th percentile; larger values are counted in the last bin,
+    whose count and range are written on the panel.
     """
     fig = Figure(figsize=(4.0 * len(values), 3.4), layout="constrained")
     axes = fig.subplots(1, len(values), squeeze=False)[0]
@@ -89,6 +92,12 @@ def plot_rmae_histograms(
         ax.set_xlabel(f"rMAE of {label} (%)")
         ax.set_ylabel("spectra")
         ax.legend(frameon=False, fontsize=8)
+        if pct.max() > hi:
+            n_over = int(np.count_nonzero(pct > hi))
+            ax.annotate(
+                f"last bin: {n_over} spectra\n{hi:.2g}-{pct.max():.3g} %",
+                xy=(0.97, 0.45), xycoords="axes fraction", ha="right", fontsize=7, color="0.3",
+            )
     fig.suptitle(title, fontsize=10)
     return _save(fig, out)
 
