@@ -77,7 +77,7 @@ def plot_rmae_histograms(
         A reference mean rMAE (fraction) per label, drawn as a dotted line (e.g. the paper's).
 
     The x axis ends at the 99.5th percentile; larger values are counted in the last bin,
-    whose count and range are written on the panel.
+    and their number and range are written on the panel.
     """
     fig = Figure(figsize=(4.0 * len(values), 3.4), layout="constrained")
     axes = fig.subplots(1, len(values), squeeze=False)[0]
@@ -95,7 +95,7 @@ def plot_rmae_histograms(
         if pct.max() > hi:
             n_over = int(np.count_nonzero(pct > hi))
             ax.annotate(
-                f"last bin: {n_over} spectra\n{hi:.2g}-{pct.max():.3g} %",
+                f"{n_over} spectra of {hi:.2g}-{pct.max():.3g} %\ncounted in the last bin",
                 xy=(0.97, 0.45), xycoords="axes fraction", ha="right", fontsize=7, color="0.3",
             )
     fig.suptitle(title, fontsize=10)
