@@ -34,12 +34,11 @@ import warnings
 import numpy as np
 import torch
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "mie"))
-
-import random_particles as rp  # noqa: E402
-import reference_codes as rc  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repository root, for tests.reference
 
 import kerker  # noqa: E402
+from tests.reference import mie_codes as rc  # noqa: E402
+from tests.reference import mie_particles as rp  # noqa: E402
 
 N_CONFIGS = 2000
 REPEATS = 3

@@ -24,14 +24,13 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "mie"))
-
-import random_particles as rp  # noqa: E402
-import reference_codes as rc  # noqa: E402
-import reference_mpmath as ref_mp  # noqa: E402
-from hard_cases import HARD_CASES, SIN_ZERO_CASES  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repository root, for tests.reference
 
 import kerker  # noqa: E402
+from tests.reference import mie_codes as rc  # noqa: E402
+from tests.reference import mie_mpmath as ref_mp  # noqa: E402
+from tests.reference import mie_particles as rp  # noqa: E402
+from tests.reference.mie_hard_cases import HARD_CASES, SIN_ZERO_CASES  # noqa: E402
 
 KEYS = rp.KEYS
 N_CONFIGS = 2000

@@ -7,7 +7,9 @@ References: lattice_mpref.py at 30 digits, at the unreduced tau.
 import mpmath as mp
 import numpy as np
 import pytest
-from lattice_mpref import (
+
+from kerker.lattice import eisenstein, lattice_sum, objective
+from tests.reference.lattice_mpmath import (
     mp_eisenstein,
     mp_epstein4_with_gradient,
     mp_g2star,
@@ -17,8 +19,6 @@ from lattice_mpref import (
     mp_wirtinger,
     rel_err,
 )
-
-from kerker.lattice import eisenstein, lattice_sum, objective
 
 
 def _points(rng, count):

@@ -6,7 +6,10 @@ import pathlib
 import mpmath as mp
 import numpy as np
 import pytest
-from lattice_mpref import (
+
+from kerker.lattice import STANDARD_BASIS, basis, lattice_sum
+from kerker.lattice._direct import direct_box_sum, direct_disk_sum
+from tests.reference.lattice_mpmath import (
     mp_epstein4,
     mp_g2star,
     mp_kronecker,
@@ -15,9 +18,6 @@ from lattice_mpref import (
     mp_wirtinger,
     rel_err,
 )
-
-from kerker.lattice import STANDARD_BASIS, basis, lattice_sum
-from kerker.lattice._direct import direct_box_sum, direct_disk_sum
 
 REF = json.loads(pathlib.Path(__file__).with_name("reference_values.json").read_text())
 RTOL = 1e-13  # issue 5 done-when, relative with floor 1

@@ -6,10 +6,10 @@ import pathlib
 import mpmath as mp
 import numpy as np
 import pytest
-from lattice_mpref import mp_eisenstein, rel_err
 
 from kerker.lattice import eisenstein, reduce_tau
 from kerker.lattice._series import choose_terms
+from tests.reference.lattice_mpmath import mp_eisenstein, rel_err
 
 REF = json.loads(pathlib.Path(__file__).with_name("reference_values.json").read_text())
 RHO = np.exp(1j * np.pi / 3)

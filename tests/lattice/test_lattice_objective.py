@@ -3,15 +3,6 @@
 import mpmath as mp
 import numpy as np
 import pytest
-from lattice_mpref import (
-    mp_epstein4,
-    mp_g2star,
-    mp_kronecker,
-    mp_row_sum,
-    mp_s4m2,
-    mp_wirtinger,
-    rel_err,
-)
 
 from kerker.lattice import J_STAR, TAU_STAR, fixed_area_sum, lattice_sum, objective
 from kerker.lattice._optimize import (
@@ -19,6 +10,15 @@ from kerker.lattice._optimize import (
     compare_gradients,
     distance_to_optimum,
     starting_points,
+)
+from tests.reference.lattice_mpmath import (
+    mp_epstein4,
+    mp_g2star,
+    mp_kronecker,
+    mp_row_sum,
+    mp_s4m2,
+    mp_wirtinger,
+    rel_err,
 )
 
 

@@ -3,18 +3,12 @@ central finite differences of the NumPy path (Q_fwd, Q_back w.r.t. radii)."""
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-
-import random_particles as rp  # noqa: E402
-
-import kerker  # noqa: E402
+import kerker
+from tests.reference import mie_particles as rp
 
 KEYS = rp.KEYS
 

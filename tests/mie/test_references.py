@@ -20,21 +20,16 @@ Refractive indices for the references come from ``kerker.material`` (see
 from __future__ import annotations
 
 import math
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-
-import random_particles as rp  # noqa: E402
-from hard_cases import HARD_CASES, SIN_ZERO_CASES  # noqa: E402
-import reference_codes as rc  # noqa: E402
-import reference_mpmath as ref_mp  # noqa: E402
-
-import kerker  # noqa: E402
-from kerker.mie import mie_coefficients  # noqa: E402
+import kerker
+from kerker.mie import mie_coefficients
+from tests.reference import mie_codes as rc
+from tests.reference import mie_mpmath as ref_mp
+from tests.reference import mie_particles as rp
+from tests.reference.mie_hard_cases import HARD_CASES, SIN_ZERO_CASES
 
 KEYS = rp.KEYS
 

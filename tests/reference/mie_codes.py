@@ -4,11 +4,11 @@ Every adapter takes absolute complex refractive indices ``n_core, n_shell`` of s
 (P, W) (Im > 0 is loss, time dependence exp(-i omega t)), radii in nm of shape (P,),
 vacuum wavelengths in nm of shape (W,) and a real medium index, and returns the five
 efficiencies ``q_ext, q_sca, q_abs, q_fwd, q_back`` of shape (P, W) with the definitions
-of ``reference_mpmath`` (cross sections over pi r_outer^2; Q_fwd and Q_back differential
+of ``mie_mpmath`` (cross sections over pi r_outer^2; Q_fwd and Q_back differential
 at theta = 0 and pi, Q_back being Bohren & Huffman's backscattering efficiency).
 
-Each code's own convention, checked numerically against ``reference_mpmath`` in
-``test_references.py::test_adapter_conventions``:
+Each code's own convention, checked numerically against ``mie_mpmath`` in
+``tests/mie/test_references.py::test_adapter_conventions``:
 
 * treams 0.4 (tfp-photonics/treams, ``treams.coeffs.mie``, the function
   ``treams.TMatrix.sphere`` assembles its T-matrix from): exp(-i omega t), Im eps > 0

@@ -9,7 +9,7 @@ Nothing here uses kerker: every reference is an independent algorithm.
   For n = 2 this is the row-ordered G2 (and its raised sums), not the disk-summed one.
 * ``mp_epstein4``: S(4, 0) by Chowla-Selberg with mpmath.besselk (no q-series).
 * ``mp_s4m2``: S(4, -2) = F + i y dF with dF from mpmath.diff of the Chowla-Selberg sum
-  (the ladder relation of the lattice-math note §5, verified there to 7e-31).
+  (the ladder relation of docs/lattice-math.md §5.2).
 * ``mp_kronecker``: S_reg(2, 0) = (2 pi/y)[gamma - log 2 - log(y |eta|^2)] with eta as a product.
 * ``mp_wirtinger``: (d f, dbar f) by mpmath.diff in x and y at working precision.
 """
@@ -93,7 +93,7 @@ def mp_row_sum(n, l, tau):
 
 
 def mp_epstein4(tau):
-    """S(4, 0) = F_2 by Chowla-Selberg (lattice-math note §4e) with besselk."""
+    """S(4, 0) = F_2 by Chowla-Selberg (docs/lattice-math.md §4e) with besselk."""
     tau = mp.mpc(tau)
     x, y = tau.real, tau.imag
     s = 2
@@ -123,7 +123,7 @@ def mp_wirtinger(f, tau):
 
 
 def mp_s4m2(tau):
-    """S(4, -2) = F + i y dF, F = S(4, 0) (note §5, s = 2)."""
+    """S(4, -2) = F + i y dF, F = S(4, 0) (docs/lattice-math.md §5.2, s = 2)."""
     tau = mp.mpc(tau)
     d, _ = mp_wirtinger(mp_epstein4, tau)
     return mp_epstein4(tau) + 1j * tau.imag * d

@@ -1,17 +1,16 @@
-"""Regenerate reference_values.json (run by hand: python tests/lattice/make_reference_values.py).
+"""Regenerate tests/lattice/reference_values.json (by hand, from the repository root:
+``python -m tests.reference.make_lattice_values``; about 20 s).
 
-Every number comes from tests/lattice/lattice_mpref.py at 40 significant digits, evaluated
-at the unreduced tau (no kerker code involved); gradients by mpmath.diff.
+Every number comes from tests/reference/lattice_mpmath.py at 40 significant digits,
+evaluated at the unreduced tau (no kerker code involved); gradients by mpmath.diff.
 """
 
 import json
 import pathlib
-import sys
 
 import mpmath as mp
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from lattice_mpref import (  # noqa: E402
+from tests.reference.lattice_mpmath import (
     mp_eisenstein,
     mp_epstein4,
     mp_g2star,
@@ -20,6 +19,7 @@ from lattice_mpref import (  # noqa: E402
     mp_wirtinger,
 )
 
+OUT = pathlib.Path(__file__).resolve().parents[1] / "lattice" / "reference_values.json"
 POINTS = [100.2 + 0.02j, 0.499 + 0.02j, 7.3 + 0.05j, -63.41 + 0.37j]
 
 
@@ -42,7 +42,7 @@ def main():
         entry["S(4,-2)"] = {"value": s(mp_s4m2(t))}
         out["points"].append(entry)
         print(t, flush=True)
-    pathlib.Path(__file__).with_name("reference_values.json").write_text(json.dumps(out, indent=1))
+    OUT.write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""The hard cases of issue 2, shared by ``test_references.py`` and ``benchmarks/mie_accuracy.py``.
+"""The hard cases of issue 2, shared by ``tests/mie/test_references.py`` and
+``benchmarks/mie_accuracy.py``.
 
 Where naive float64 Mie formulas fail (Bohren & Huffman's direct Bessel products) or
-logarithmic-derivative recurrences are singular, checked against ``reference_mpmath``.
+logarithmic-derivative recurrences are singular, checked against ``mie_mpmath``.
 """
 
 from __future__ import annotations
