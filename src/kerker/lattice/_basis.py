@@ -1,7 +1,7 @@
 """The lattice-sum basis S(n, l)(tau) with exact Wirtinger derivatives.
 
 ``S(n, l) = sum'_{w = m + n' tau} exp(i l arg w) / |w|^n = sum' w^-alpha conj(w)^-beta``
-with ``alpha = (n - l)/2``, ``beta = (n + l)/2`` (lattice-math note §1). Sectors (note §4):
+with ``alpha = (n - l)/2``, ``beta = (n + l)/2`` (docs/lattice-math.md §1). Sectors (§4 there):
 
 * ``l = -n`` (``n >= 4``): ``G_n = 2 zeta(n) E_n``; ``l = +n`` its conjugate.
 * ``|l| > n``: raising ``G_{a+1, b-1} = G_{a, b} + (2iy/a) d G_{a, b}`` from ``G_n`` (or
@@ -9,11 +9,11 @@ with ``alpha = (n - l)/2``, ``beta = (n + l)/2`` (lattice-math note §1). Sector
 * ``n = 2``: ``S(2, -2) = G2* = G2 - pi/y`` (disk summation); ``summation="rows"`` gives
   ``G2`` and ``"columns"`` gives ``G2 - 2 pi i / tau``. ``S(2, 0)`` is the
   Kronecker-regularised ``S_reg(2, 0)``.
-* ``(4, 0)``, ``(4, +-2)``: the elementary series in ``L0, L1, L2`` (note §4e).
+* ``(4, 0)``, ``(4, +-2)``: the elementary series in ``L0, L1, L2`` (§4e).
 
 Every element is evaluated at the reduced point with its derivatives from Ramanujan's
-identities and the ladder relations (note §5), then carried back to ``tau`` by the exact
-covariance law (note §3); the reduction map is never differentiated.
+identities and the ladder relations (§5), then carried back to ``tau`` by the exact
+covariance law (§3); the reduction map is never differentiated.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def _expr_dbar(expr: dict) -> dict:
 
 @lru_cache(maxsize=None)
 def _raised(n: int, steps: int) -> tuple[dict, dict, dict]:
-    """Expressions of ``S(n, -n - 2 steps)`` and of its ``d`` and ``dbar`` (note §4b)."""
+    """Expressions of ``S(n, -n - 2 steps)`` and of its ``d`` and ``dbar`` (docs/lattice-math.md §4b)."""
     expr = {(0, 1): 1.0 + 0j}
     if n == 2:
         expr[(-1, 0)] = -PI + 0j  # G2* = G2 - pi / y
@@ -196,7 +196,7 @@ def _raised_at(n: int, l: int, red: Reduction, qs: QSeries):
 
 
 # ----------------------------------------------------------------------------------------
-# Non-reducible S(4, 0), S(4, -2) (note §4e) and the Kronecker monopole (note §4d).
+# Non-reducible S(4, 0), S(4, -2) (docs/lattice-math.md §4e) and the Kronecker monopole (§4d).
 # ----------------------------------------------------------------------------------------
 
 
@@ -248,7 +248,7 @@ def _kronecker_at(red: Reduction, qs: QSeries):
     mag = PI**2 / 3.0 + 2.0 * PI / y * (np.abs(log_term) + 1.0) + 4.0 * PI / y * np.abs(qs.kron)
     err = 4.0 * PI / y * qs.kron_err + 8.0 * EPS * mag
     v, dd, _, e = transport(red, 1, 1, value.astype(complex), d, np.conj(d), err)
-    # anomalous part -(2 pi / y) log|j| and its derivative (note §3)
+    # anomalous part -(2 pi / y) log|j| and its derivative (docs/lattice-math.md §3)
     y0 = red.y
     logj = np.log(np.abs(red.j))
     v = v.real - 2.0 * PI / y0 * logj
@@ -319,7 +319,7 @@ def lattice_sum(
         Decay order, even, ``>= 2``.
     l : int
         Angular order, even (odd ``l`` vanishes identically and is refused).
-        Supported: ``(2, 0)`` (Kronecker-regularised ``S_reg(2, 0)``, note §4d),
+        Supported: ``(2, 0)`` (Kronecker-regularised ``S_reg(2, 0)``, docs/lattice-math.md §4d),
         ``(2, +-2)`` (``G2*`` and conjugate, disk summation), ``(2, l)`` raised for
         ``|l| >= 4``, every even ``l`` with ``|l| <= 16`` for ``n = 4`` (``(4, 0)``,
         ``(4, +-2)`` by the non-reducible series), and ``n <= |l| <= n + 12`` for
@@ -334,7 +334,7 @@ def lattice_sum(
     summation : {"disk", "rows", "columns"}, keyword-only
         Summation order of the conditionally convergent ``(2, +-2)``: expanding disks give
         ``G2* = G2 - pi/y`` (default, basis independent); rows along ``1`` first give
-        ``G2``; columns first give ``G2 - 2 pi i / tau`` (note §4c).
+        ``G2``; columns first give ``G2 - 2 pi i / tau`` (docs/lattice-math.md §4c).
     tol : float, keyword-only
         Truncation tolerance of the q-series at the reduced point (default 1e-16).
 

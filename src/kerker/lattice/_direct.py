@@ -1,7 +1,7 @@
 """Slow direct lattice sums over expanding disks or boxes, for tests and comparison.
 
 Like treams, the brute-force sums ship beside the accelerated ones so anyone can check
-the series against the definition (lattice-math note §1, §4c, §4d):
+the series against the definition (docs/lattice-math.md §1, §4c, §4d):
 
 * disk sums ``sum_{0 < |w| <= R} exp(i l arg w)/|w|^n`` -- the summation shape that
   defines ``G2*`` and, after subtracting ``(2 pi / y) log R``, ``S_reg(2, 0)``;
@@ -40,7 +40,8 @@ def direct_disk_sum(n: int, l: int, tau: complex, radius: float) -> complex:
     Returns
     -------
     complex
-        The partial sum; for ``(n, l) = (2, 0)`` minus ``(2 pi / y) log R`` (note §4d).
+        The partial sum; for ``(n, l) = (2, 0)`` minus ``(2 pi / y) log R``
+        (docs/lattice-math.md §4d).
 
     Raises
     ------

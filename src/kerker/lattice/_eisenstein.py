@@ -1,6 +1,6 @@
 """Eisenstein series E2 ... E14 and their tau-derivatives, certified, at any tau.
 
-References: lattice-math note §2 (Lambert series, certificate), §3 (reduction and the
+References: docs/lattice-math.md §2 (Lambert series, certificate), §3 (reduction and the
 laws back to tau, E2's quasi-modular term), §5 (Ramanujan's identities).
 """
 
@@ -28,7 +28,7 @@ class EisensteinResult:
     d : complex or ndarray of complex128, shape of ``tau``
         ``dE_k/dtau`` (holomorphic, so also the Wirtinger ``d``; ``dbar = 0``).
     error_bound : float or ndarray of float64, shape of ``tau``
-        Absolute bound on ``|value - E_k(tau)|``: Lambert tail (note §2) plus float64
+        Absolute bound on ``|value - E_k(tau)|``: Lambert tail (docs/lattice-math.md §2) plus float64
         rounding, carried through the law back to ``tau``.
     """
 
@@ -90,7 +90,8 @@ def eisenstein(k: int, tau, tol: float = 1e-16) -> EisensteinResult:
 
     ``E_k = 1 - (2k/B_k) sum_{m>=1} m^(k-1) q^m/(1 - q^m)``, ``q = exp(2 pi i tau)``.
     ``tau`` is reduced to the fundamental domain, the Lambert series of E2, E4, E6 are
-    summed there with the number of terms chosen by the tail bound of note §2, E8 ... E14
+    summed there with the number of terms chosen by the tail bound of docs/lattice-math.md §2,
+    E8 ... E14
     come from the ring (``E8 = E4^2``, ``E10 = E4 E6``, ``E12 = (441 E4^3 + 250 E6^2)/691``,
     ``E14 = E4^2 E6``), derivatives from Ramanujan's identities, and both are mapped back
     with the exact weight-k law (E2 with its quasi-modular term ``6ic/(pi(c tau + d))``).

@@ -1,6 +1,6 @@
 """Fixed-area physical sums P(n, l) and the anisotropy objective J(tau) with exact gradients.
 
-References: lattice-math note §6 (fixed area, chain rule) and §7 (the objective
+References: docs/lattice-math.md §6 (fixed area, chain rule) and §7 (the objective
 ``J = y |G2*| - kappa y^2 S(4, 0)``, its Wirtinger gradient and its known optimum).
 """
 
@@ -20,7 +20,7 @@ from kerker.lattice._eisenstein import check_tol, reshape
 from kerker.lattice._reduction import as_tau_array, reduce_tau
 from kerker.lattice._series import qseries
 
-# Known global maximum of J for kappa = 1 (note §7: grid + Newton over F, 50 digits).
+# Known global maximum of J for kappa = 1 (docs/lattice-math.md §7.3: grid + Newton over F, 50 digits).
 TAU_STAR = 0.5 + 1.246175854630197535595j
 J_STAR = -5.377037258011213390
 
@@ -67,7 +67,7 @@ def objective_arrays(flat: np.ndarray, kappa: float, tol: float = 1e-16, with_gr
         return value, None
     s4m2, _, _, _ = basis_arrays(4, -2, red, qs)
     safe = np.where(absg > 0, absg, 1.0)
-    # note §7: dJ = -(i/2)|G| + y/(2|G|)[conj(G) dG + G conj(dbar G)] + i kappa y S(4,-2)
+    # docs/lattice-math.md §7.2: dJ = -(i/2)|G| + y/(2|G|)[conj(G) dG + G conj(dbar G)] + i kappa y S(4,-2)
     cone = np.where(absg > 0, y / (2.0 * safe) * (np.conj(g) * dg + g * np.conj(dbg)), 0.0)
     d = -0.5j * absg + cone + 1j * kappa * y * s4m2
     return value, d
@@ -76,7 +76,7 @@ def objective_arrays(flat: np.ndarray, kappa: float, tol: float = 1e-16, with_gr
 def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult:
     """Anisotropy objective ``J(tau) = y |G2*(tau)| - kappa y^2 S(4, 0)(tau)`` and gradient.
 
-    Model (note §7): parallel rods with line dipoles on a lattice of fixed cell area,
+    Model (docs/lattice-math.md §7): parallel rods with line dipoles on a lattice of fixed cell area,
     poled in-plane at the optimal angle, with a soft ``B/r^4`` core; ``-J`` is the energy
     per rod in units of ``p^2/(4 pi eps0 A)``, ``kappa = 2 pi eps0 B/(p^2 A)``. ``J`` is
     SL(2, Z)- and mirror-invariant; for ``kappa = 1`` its maximum is
@@ -122,7 +122,7 @@ def fixed_area_sum(n: int, l: int, tau, area: float = 1.0, *, tol: float = 1e-16
     """Physical lattice sum at fixed cell area, ``P(n, l) = (y/A)^(n/2) S(n, l)``.
 
     The lattice is ``a (m + n' tau)`` with ``a = sqrt(A / y)`` so the cell area stays
-    ``A`` while ``tau`` changes shape (note §6). Chain rule:
+    ``A`` while ``tau`` changes shape (docs/lattice-math.md §6). Chain rule:
     ``dP = (y/A)^(n/2) [dS - i n S/(4y)]``, ``dbar P = (y/A)^(n/2) [dbar S + i n S/(4y)]``.
     For the monopole ``P(2, 0) = (y/A) S_reg(2, 0) + (pi/A) log(y/A)`` (cutoff radius in
     length units; invariant), whose ``dP = -i G2*/(2A)``.

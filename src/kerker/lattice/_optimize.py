@@ -1,6 +1,6 @@
 """BFGS on the anisotropy objective: analytic gradient vs forward and central differences.
 
-Reference: lattice-math note §7 (objective, optimum ``tau*``, BFGS comparison) and §8.7
+Reference: docs/lattice-math.md §7 (objective, optimum ``tau*``, BFGS comparison) and §8.7
 (the paper's 18 vs 91 evaluations are central differences at equal iterations).
 scipy's BFGS minimises ``-J``; every objective evaluation is counted, a value+gradient
 call of the analytic method as one, a finite-difference gradient as 2 (forward) or 4
@@ -31,7 +31,7 @@ class OptimizeConfig:
     Attributes
     ----------
     kappa : float
-        Core-repulsion strength of J (note §7), ``>= 0``; ``tau*`` is known for 1.
+        Core-repulsion strength of J (docs/lattice-math.md §7), ``>= 0``; ``tau*`` is known for 1.
     n_starts : int
         Number of random starts, ``>= 1`` (the issue asks for ``>= 8``).
     seed : int
@@ -48,7 +48,7 @@ class OptimizeConfig:
     line_margin : float
         Starts closer than this to a symmetry line (``x`` in Z/2, ``|tau - k| = 1``)
         (which pass through every image of ``i`` and ``exp(i pi/3)``) are redrawn: the
-        gradient is tangent there, so BFGS would stay on the line (note §7).
+        gradient is tangent there, so BFGS would stay on the line (docs/lattice-math.md §7.3).
     polish_steps : int
         After scipy stops, up to this many quasi-Newton steps ``v <- v - H^-1 g`` with
         BFGS's own inverse Hessian, each accepted only if ``|g|`` decreases. Near the
@@ -280,7 +280,7 @@ class OptimizeReport:
 
 
 def compare_gradients(config: OptimizeConfig = OptimizeConfig(), gradients=GRADIENTS) -> OptimizeReport:
-    """Run BFGS from every start with every gradient source (note §7).
+    """Run BFGS from every start with every gradient source (docs/lattice-math.md §7.4).
 
     Parameters
     ----------

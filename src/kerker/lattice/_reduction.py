@@ -1,6 +1,6 @@
 """SL(2, Z) reduction of ``tau`` to the fundamental domain, with the matrix that does it.
 
-Reference: lattice-math note §3 (Apostol, *Modular Functions and Dirichlet Series*, §2.3).
+Reference: docs/lattice-math.md §3 (Apostol, *Modular Functions and Dirichlet Series*, §2.3).
 The reduction returns integers ``(a, b, c, d)`` with ``ad - bc = 1`` and
 ``tau_f = (a tau + b) / (c tau + d)``; every law that maps a value at ``tau_f`` back to
 ``tau`` needs only ``j = c tau + d`` and ``c``. The map is piecewise constant, so nothing
@@ -85,7 +85,7 @@ def reduce_tau(tau: np.ndarray) -> Reduction:
 
     Notes
     -----
-    Algorithm of note §3: translate by ``k = floor(x + 1/2)``, invert if
+    Algorithm of docs/lattice-math.md §3: translate by ``k = floor(x + 1/2)``, invert if
     ``|tau|^2 < 1 - 1e-14``, repeat.
     """
     tau = np.asarray(tau, dtype=complex)
@@ -187,7 +187,7 @@ def as_tau_array(tau, name: str = "tau") -> tuple[np.ndarray, tuple]:
 def transport(red: Reduction, alpha: int, beta: int, value_f, d_f, dbar_f, err_f):
     """Map a covariant function of type ``(alpha, beta)`` from ``tau_f`` back to ``tau``.
 
-    ``f(tau) = j^-alpha conj(j)^-beta f(gamma tau)`` (note §3, with ``alpha = (n - l)/2``,
+    ``f(tau) = j^-alpha conj(j)^-beta f(gamma tau)`` (docs/lattice-math.md §3, with ``alpha = (n - l)/2``,
     ``beta = (n + l)/2`` for ``S(n, l)``); the Wirtinger derivatives follow from
     ``d(gamma tau)/dtau = j^-2`` and ``dj/dtau = c``, so the reduction map itself is never
     differentiated:

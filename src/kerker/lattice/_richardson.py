@@ -1,7 +1,7 @@
 """The paper's baseline for the non-reducible sums: box sums + Richardson + doubling.
 
 Reference: the seed paper, §5.3 (box sums, Richardson extrapolation ``(4 S_2N - S_N)/3``,
-adaptive doubling until successive extrapolants agree to ``tol``); lattice-math note §4e
+adaptive doubling until successive extrapolants agree to ``tol``); docs/lattice-math.md §4f
 and §8.5. Box sums ``S_N = sum'_{max(|m|,|n|) <= N}`` have error ``a2 N^-2 + a3 N^-3 + ...``
 with ``a3 != 0``, so the paper's extrapolant is ``O(N^-3)``, not the claimed ``O(N^-4)``;
 weighting the outermost shell by 1/2 (trapezoidal rule in the shell index) removes the odd
@@ -132,7 +132,7 @@ def richardson_sum(
 
 
 def richardson_arrays(l: int, flat: np.ndarray, tol: float = 1e-10):
-    """``S(4, l)``, ``d``, ``dbar`` (ladder, note §5) and estimate for ``l in {0, +-2}``."""
+    """``S(4, l)``, ``d``, ``dbar`` (ladder, docs/lattice-math.md §5.2) and estimate for ``l in {0, +-2}``."""
     sign = 1 if l > 0 else 0
     out = np.zeros((4, flat.size), dtype=complex)
     for i, t in enumerate(flat):

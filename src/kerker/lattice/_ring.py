@@ -1,7 +1,7 @@
 """Polynomials in (E2, E4, E6) and Ramanujan's derivation D = q d/dq on them.
 
-References: Ramanujan (1916); Zagier, *Elliptic modular forms and their applications*,
-§5.2; lattice-math note §2 and §5.
+References: Ramanujan (1916); Zagier, *Elliptic modular forms and their applications*
+(2008), §5; docs/lattice-math.md §2 and §5.1.
 
 The ring of quasi-modular forms is ``C[E2, E4, E6]``; Ramanujan's identities
 
@@ -23,7 +23,7 @@ E2: Poly = {(1, 0, 0): 1.0}
 E4: Poly = {(0, 1, 0): 1.0}
 E6: Poly = {(0, 0, 1): 1.0}
 
-# E_k for k = 2..14 in the ring (note §2): E8 = E4^2, E10 = E4 E6,
+# E_k for k = 2..14 in the ring (docs/lattice-math.md §2): E8 = E4^2, E10 = E4 E6,
 # E12 = (441 E4^3 + 250 E6^2) / 691, E14 = E4^2 E6.
 EISENSTEIN_POLY: dict[int, Poly] = {
     2: E2,

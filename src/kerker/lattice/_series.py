@@ -1,10 +1,10 @@
 """Certified q-series at reduced points: Lambert sums for E2, E4, E6 and the L-sums.
 
-References: lattice-math note §2 (Lambert series and their tail bound) and §4(d, e)
+References: docs/lattice-math.md §2 (Lambert series and their tail bound) and §4(d, e)
 (the Kronecker sum and the elementary sums L0, L1, L2 of the non-reducible sector).
 
 Every sum is truncated after ``M`` terms, with ``M`` the smallest integer for which the
-note's tail bound, scaled by the largest prefactor the sum meets in the basis, is below
+tail bound of §2, scaled by the largest prefactor the sum meets in the basis, is below
 the requested tolerance at every point of the batch. Each returned value carries an
 absolute error bound: the tail bound plus a float64 rounding bound.
 """
@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 EPS = float(np.finfo(float).eps)
-# c_k of E_k = 1 - (2k / B_k) sum m^(k-1) q^m / (1 - q^m), signs separate (note §2).
+# c_k of E_k = 1 - (2k / B_k) sum m^(k-1) q^m / (1 - q^m), signs separate (docs/lattice-math.md §2).
 _LAMBERT_C = {2: 24.0, 4: 240.0, 6: 504.0}
 _LAMBERT_SIGN = {2: -1.0, 4: 1.0, 6: -1.0}
 _MAX_TERMS = 4000
@@ -38,9 +38,9 @@ class QSeries:
     e_err : tuple of three ndarrays of float64, shape (N,)
         Absolute error bounds of ``e2, e4, e6``.
     kron : ndarray of complex128, shape (N,)
-        ``K = sum_m q^m / (m (1 - q^m))`` (Kronecker limit formula, note §4d).
+        ``K = sum_m q^m / (m (1 - q^m))`` (Kronecker limit formula, docs/lattice-math.md §4d).
     l0, l1, l2 : ndarray of complex128, shape (N,)
-        The sums ``L0, L1, L2`` of note §4e.
+        The sums ``L0, L1, L2`` of docs/lattice-math.md §4e.
     kron_err, l0_err, l1_err, l2_err : ndarray of float64, shape (N,)
         Their absolute error bounds.
     """
@@ -82,7 +82,7 @@ def _tails(m_terms: int, r, y) -> dict:
 
 
 SERIES = ("e2", "e4", "e6", "kron", "l0", "l1", "l2")
-# largest prefactor each sum meets in note §4 (as a function of Im tau_f)
+# largest prefactor each sum meets in docs/lattice-math.md §4 (as a function of Im tau_f)
 _PREFACTOR = {
     "e2": lambda y: 1.0,
     "e4": lambda y: np.pi**4 / 45.0,
@@ -100,7 +100,7 @@ def _scaled_max(tails: dict, y, keys) -> float:
 
 
 def choose_terms(r_max: float, y_min: float, tol: float, keys=SERIES) -> int:
-    """Smallest ``M`` whose scaled tail bounds (note §2, §4e) are ``<= tol`` at ``r_max``.
+    """Smallest ``M`` whose scaled tail bounds (docs/lattice-math.md §2) are ``<= tol`` at ``r_max``.
 
     Parameters
     ----------
