@@ -294,14 +294,43 @@ def angular_amplitudes(a, b, theta):
     return to_output(s1, use_torch), to_output(s2, use_torch)
 
 
-def scattering_pattern(core, shell, r_core, t_shell, wavelength, theta, env=1.0):
-    """Differential scattering efficiencies versus angle for unpolarised light.
+# Incident polarizations of scattering_pattern, relative to the scattering plane.
+_POLARIZATIONS = ("unpolarized", "perpendicular", "parallel")
 
-    Returns ``(s1, s2, q_diff)`` with ``q_diff = 2 (|S1|^2 + |S2|^2) / x^2`` of shape
-    (P, W, T): ``4 pi / (pi r^2)`` times the unpolarised differential cross section
-    ``dC/dOmega = (|S1|^2 + |S2|^2) / (2 k^2)``, normalised like ``q_fwd``/``q_back``
-    (at theta = 0 it equals ``q_fwd``, at pi ``q_back``). ``theta`` in radians.
+
+def scattering_pattern(core, shell, r_core, t_shell, wavelength, theta, env=1.0, *, polarization="unpolarized"):
+    """Differential scattering efficiency versus angle, unpolarized or for one polarization.
+
+    Parameters
+    ----------
+    core, shell, r_core, t_shell, wavelength, env
+        As in :func:`efficiencies` (sizes and wavelengths in nm).
+    theta : array_like or tensor, shape (T,)
+        Scattering angles in radians.
+    polarization : {"unpolarized", "perpendicular", "parallel"}
+        Incident light: unpolarized (default), or linearly polarized with the electric
+        field perpendicular or parallel to the scattering plane.
+
+    Returns
+    -------
+    s1, s2 : complex, shape (P, W, T)
+        Amplitudes ``S1, S2`` (Bohren & Huffman eq. 4.74).
+    q_diff : real, shape (P, W, T)
+        ``4 pi / (pi r^2)`` times the differential cross section ``dC/dOmega``, normalised
+        like ``q_fwd``/``q_back``. ``S1`` scatters the field perpendicular to the scattering
+        plane and ``S2`` the parallel one (Bohren & Huffman 1983, eqs. 3.12 and 4.74), so:
+        unpolarized ``2 (|S1|^2 + |S2|^2) / x^2``, perpendicular ``4 |S1|^2 / x^2``,
+        parallel ``4 |S2|^2 / x^2`` (the unpolarized pattern is the mean of the other two).
+        At theta = 0 all three equal ``q_fwd``, at pi ``q_back`` (there ``|S1| = |S2|``).
+        Torch tensors if any input is one, NumPy arrays otherwise.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``polarization``, and the input errors of :func:`efficiencies`.
     """
+    if polarization not in _POLARIZATIONS:
+        raise ValueError(f"polarization must be one of {_POLARIZATIONS}; received {polarization!r}")
     inp = prepare_inputs(core, shell, r_core, t_shell, wavelength, env)
     a, b, _ = _coefficients_of(inp, None)
     th = theta if isinstance(theta, torch.Tensor) else torch.as_tensor(np.asarray(theta, dtype=float))
@@ -309,6 +338,9 @@ def scattering_pattern(core, shell, r_core, t_shell, wavelength, theta, env=1.0)
     s1 = torch.as_tensor(s1)
     s2 = torch.as_tensor(s2)
     x2 = inp.x_shell.unsqueeze(-1) ** 2
-    # S1(0) = S2(0) = sum (2n+1)(a_n + b_n) / 2, so this equals q_fwd at 0 and q_back at pi.
-    q_diff = 2.0 * (s1.abs() ** 2 + s2.abs() ** 2) / x2
+    # S1(0) = S2(0) = sum (2n+1)(a_n + b_n) / 2, so each equals q_fwd at 0 and q_back at pi.
+    if polarization == "unpolarized":
+        q_diff = 2.0 * (s1.abs() ** 2 + s2.abs() ** 2) / x2
+    else:
+        q_diff = 4.0 * (s1 if polarization == "perpendicular" else s2).abs() ** 2 / x2
     return tuple(to_output(t, inp.use_torch or isinstance(theta, torch.Tensor)) for t in (s1, s2, q_diff))
