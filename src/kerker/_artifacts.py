@@ -1,25 +1,48 @@
 """Writing result files atomically, with the provenance every artifact must carry.
 
 Foundational (imported by every stage, imports none of them) so that upstream stages
-such as `dataset` can record provenance without importing `report`.
+such as `dataset` can record provenance without importing `report`. Every result file of
+the package (JSON records, figures, other bytes, and files that a library writes by name
+such as HDF5 or checkpoints) goes through :func:`atomic_path`: a temporary file in the
+destination folder, then ``os.replace``, so a reader never sees a half-written file and an
+interrupted run leaves the previous file in place. :func:`write_json_atomic`,
+:func:`write_figure_atomic` and :func:`write_bytes_atomic` are built on it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
-import tempfile
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
-__all__ = ["provenance", "write_json_atomic"]
+__all__ = ["atomic_path", "provenance", "write_bytes_atomic", "write_figure_atomic", "write_json_atomic"]
 
 
 def provenance(config: dict, *, seed: int | None = None, materials: list[dict] | None = None) -> dict:
-    """Metadata block for a result file: config, seed, package versions, data provenance."""
+    """Metadata block for a result file: config, seed, package versions, data provenance.
+
+    Parameters
+    ----------
+    config : dict
+        The settings of the run (JSON-ready).
+    seed : int, optional
+        Seed of the run's randomness.
+    materials : list of dict, optional
+        ``Material.describe()`` records of the materials used.
+
+    Returns
+    -------
+    dict
+        ``kerker_version, created_utc, config, seed, materials, python, numpy, torch, platform``.
+    """
     import numpy
-    import torch
 
     from kerker import __version__
 
@@ -31,25 +54,103 @@ def provenance(config: dict, *, seed: int | None = None, materials: list[dict] |
         "materials": materials or [],
         "python": platform.python_version(),
         "numpy": numpy.__version__,
-        "torch": torch.__version__,
+        # read from the installed distribution: recording the version must not cost a torch import
+        "torch": metadata.version("torch"),
         "platform": platform.platform(),
     }
 
 
-def write_json_atomic(path: str | Path, payload: dict) -> Path:
-    """Write ``payload`` as JSON to ``path`` via a temporary file and an atomic rename."""
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary file path beside ``path``; rename it onto ``path`` when the block succeeds.
+
+    The one route by which every result file reaches its place: write to the yielded path
+    (any writer that takes a file name: ``h5py.File``, ``torch.save``, ...); if the block
+    raises, the temporary file is removed and ``path`` keeps its old content. The folder of
+    ``path`` is created if missing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "result.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _new_temporary(path)
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle, indent=2, default=_jsonable)
-            handle.write("\n")
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return path
+
+
+def _new_temporary(path: Path) -> Path:
+    """Create an empty, uniquely named file beside ``path`` with the permissions the umask gives.
+
+    ``tempfile.mkstemp`` would create it with mode 0600, and ``os.replace`` keeps that mode,
+    so result files would be private whatever the user's umask says; ``os.open`` with mode
+    0666 lets the umask decide, as for any file the user creates.
+    """
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"could not create a temporary file beside {path}")  # pragma: no cover
+
+
+def _write_atomic(path: str | Path, mode: str, write: Callable) -> Path:
+    """``write(handle)`` into a file opened with ``mode`` at :func:`atomic_path`; return ``path``."""
+    with atomic_path(path) as tmp, open(tmp, mode) as handle:
+        write(handle)
+    return Path(path)
+
+
+def write_json_atomic(path: str | Path, payload: dict) -> Path:
+    """Write ``payload`` as indented JSON to ``path`` atomically; return the path.
+
+    NumPy arrays and scalars are written as lists and numbers, complex numbers as
+    ``{"re": ..., "im": ...}``; anything else that JSON cannot hold raises ``TypeError``.
+    """
+
+    def write(handle):
+        json.dump(payload, handle, indent=2, default=_jsonable)
+        handle.write("\n")
+
+    return _write_atomic(path, "w", write)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; return the path."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes; received {type(data).__name__}")
+    return _write_atomic(path, "wb", lambda handle: handle.write(data))
+
+
+def write_figure_atomic(fig, path: str | Path, *, dpi: float) -> Path:
+    """Render a matplotlib figure to ``path`` atomically; return the path.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Any object with matplotlib's ``savefig(file, format=..., dpi=...)``.
+    path : str or Path
+        Image file; the format follows the suffix (``.png``, ``.pdf``, ``.svg`` ...), and
+        matplotlib's default format when there is none.
+    dpi : float
+        Resolution in dots per inch.
+    """
+    path = Path(path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix[1:].lower() or None, dpi=dpi)
+    return write_bytes_atomic(path, buffer.getvalue())
 
 
 def _jsonable(value):

@@ -43,19 +43,28 @@ def test_optimize_writes_json(tmp_path, capsys):
     assert "eval ratio" in out
     data = json.loads((tmp_path / "lattice_optimize.json").read_text())
     assert data["config"]["n_starts"] == 2 and data["config"]["seed"] == 20260501
-    assert "kerker_version" in data["meta"]
+    assert "kerker_version" in data["meta"] and data["meta"]["seed"] == 20260501
+    assert data["meta"]["config"] == data["config"]
     assert len(data["runs"]) == 6
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_figures(tmp_path):
+def test_figures(tmp_path, capsys):
     assert _run(["lattice", "figures", "--starts", "2", "--out", str(tmp_path)]) == 0
-    for name in (
+    names = [
         "lattice_gradient_error.png",
         "lattice_convergence.png",
         "lattice_trajectories.png",
         "lattice_figures.json",
-    ):
+    ]
+    assert capsys.readouterr().out.split() == [str(tmp_path / n) for n in names]
+    for name in names:
         assert (tmp_path / name).stat().st_size > 1000
+    data = json.loads((tmp_path / "lattice_figures.json").read_text())
+    assert list(data) == ["files", "gradient_error", "optimization", "trajectories", "meta"]
+    assert data["files"] == names[:3]
+    assert data["optimization"]["config"]["n_starts"] == 2 and data["meta"]["seed"] == 20260501
+    assert len(data["trajectories"]["paths"]) == 2
 
 
 def test_help_explains_conventions(capsys):

@@ -8,18 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import platform
 import sys
 
-import numpy as np
-
-_CONVENTIONS = (
-    "Conventions: tau = x + iy (y > 0) is the dimensionless shape of the lattice "
-    "w = m + n tau (first period 1); S(n,l) = sum' exp(i l arg w)/|w|^n; Wirtinger "
-    "d = (d/dx - i d/dy)/2, dbar = (d/dx + i d/dy)/2. S(2,0) is the Kronecker-regularised "
-    "monopole, S(2,-2) = G2* = G2 - pi/y (disk summation); S(n,-n) = G_n; S(n,l) = conj S(n,-l). "
-    "J(tau) = y|G2*| - kappa y^2 S(4,0), in units of p^2/(4 pi eps0 A)."
-)
+from kerker.cli._groups import LATTICE_CONVENTIONS, command_group
 
 
 def _complex(text: str) -> complex:
@@ -109,42 +100,43 @@ def _print_report(report) -> None:
         )
 
 
-def _metadata(args) -> dict:
-    from kerker import __version__
+def _meta(config) -> dict:
+    from dataclasses import asdict
 
-    return {
-        "kerker_version": __version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "command": " ".join(sys.argv),
-    }
+    from kerker._artifacts import provenance
+
+    meta = provenance(asdict(config), seed=config.seed)
+    meta["command"] = " ".join(sys.argv)
+    return meta
 
 
 def _cmd_optimize(args) -> int:
+    from kerker._artifacts import write_json_atomic
     from kerker.lattice._optimize import compare_gradients
 
     config = _optimize_config(args)
     report = compare_gradients(config)
     _print_report(report)
     if args.out:
-        out = pathlib.Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
         data = report.to_dict()
-        data["meta"] = _metadata(args)
-        (out / "lattice_optimize.json").write_text(json.dumps(data, indent=2, default=str))
-        print(f"\nwrote {out / 'lattice_optimize.json'}")
+        data["meta"] = _meta(config)
+        path = write_json_atomic(pathlib.Path(args.out) / "lattice_optimize.json", data)
+        print(f"\nwrote {path}")
     return 0
 
 
 def _cmd_figures(args) -> int:
-    from kerker.lattice._figures import make_figures
+    from kerker._artifacts import write_json_atomic
+    from kerker.lattice import figure_data
+    from kerker.report import plot_lattice_figures
 
-    data = make_figures(args.out, _optimize_config(args))
-    data["meta"] = _metadata(args)
-    out = pathlib.Path(args.out)
-    (out / "lattice_figures.json").write_text(json.dumps(data, indent=2, default=str))
-    for name in data["files"] + ["lattice_figures.json"]:
-        print(out / name)
+    config = _optimize_config(args)
+    data = figure_data(config)
+    files = plot_lattice_figures(data, args.out)
+    payload = {"files": [f.name for f in files], **data.to_dict(), "meta": _meta(config)}
+    record = write_json_atomic(pathlib.Path(args.out) / "lattice_figures.json", payload)
+    for path in (*files, record):
+        print(path)
     return 0
 
 
@@ -172,19 +164,13 @@ def _add_optimize_options(p) -> None:
 
 def register(subparsers) -> None:
     """Add ``lattice`` with sub-commands ``sums``, ``optimize`` and ``figures``."""
-    lat = subparsers.add_parser(
-        "lattice",
-        help="2D lattice sums, exact gradients and the BFGS demo (dimensionless; see --help)",
-        description="Lattice sums via quasi-modular forms with exact gradients. " + _CONVENTIONS,
-    )
-    sub = lat.add_subparsers(dest="lattice_command", metavar="SUBCOMMAND")
-    sub.required = True
+    sub = command_group(subparsers, "lattice")
 
     p = sub.add_parser(
         "sums",
         help="print E2, E4, E6 and the basis S(n,l) with d, dbar and error bounds at one tau",
         description="Print E2, E4, E6 and the standard basis S(n,l) at tau with Wirtinger derivatives and "
-        "absolute error bounds (series tails + float64 rounding). " + _CONVENTIONS,
+        "absolute error bounds (series tails + float64 rounding). " + LATTICE_CONVENTIONS,
     )
     p.add_argument(
         "--tau", type=_complex, required=True, help="modular parameter, e.g. 0.3+1.1j (Im > 0; dimensionless)"
@@ -205,7 +191,7 @@ def register(subparsers) -> None:
         "analytic gradient and once each with forward and central differences (steps sqrt(eps) and eps^(1/3), relative). "
         "Reports iterations, objective evaluations (value+gradient = 1 for analytic; FD gradients cost 2 or 4 extra "
         "values), wall time, final tau and J, and the distance of the reduced final tau to tau* = 1/2 + 1.2461758546i. "
-        + _CONVENTIONS,
+        + LATTICE_CONVENTIONS,
     )
     _add_optimize_options(p)
     p.add_argument("--out", default=None, help="folder for lattice_optimize.json (config, seed, runs, version)")
@@ -216,7 +202,7 @@ def register(subparsers) -> None:
         help="write the three lattice figures (V-curve, convergence, trajectories) and their data JSON",
         description="Write lattice_gradient_error.png (FD error vs step h against the analytic gradient at "
         "tau = 0.2+1.3i), lattice_convergence.png (J* - J vs evaluations) and lattice_trajectories.png (BFGS paths "
-        "over J with the fundamental domain and its images), plus lattice_figures.json. " + _CONVENTIONS,
+        "over J with the fundamental domain and its images), plus lattice_figures.json. " + LATTICE_CONVENTIONS,
     )
     _add_optimize_options(p)
     p.add_argument("--out", required=True, help="output folder (e.g. docs/figures)")

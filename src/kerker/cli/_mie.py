@@ -67,72 +67,26 @@ def _wavelength_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-wl", type=int, default=201, help="number of wavelengths (default 201)")
 
 
-def _particle_report(core, shell, r_core, t_shell, wavelength, pattern_wavelength, env, out, title):
-    """Compute spectra, multipoles and pattern of one particle; write plots and JSON to ``out``."""
-    from kerker.mie import efficiencies, multipoles, scattering_pattern
-    from kerker.report import plot_radiation_pattern, plot_spectra, provenance, write_json_atomic
-
-    q = efficiencies(core, shell, r_core, t_shell, wavelength, env)
-    mp = multipoles(core, shell, r_core, t_shell, wavelength, env)
-    spectra = {name: getattr(q, name)[0] for name in ("q_ext", "q_sca", "q_abs", "q_fwd", "q_back")}
-    result = {
-        "wavelength_nm": wavelength,
-        **spectra,
-        "q_sca_ED": mp.electric[0, :, 0],
-        "q_sca_MD": mp.magnetic[0, :, 0],
-        "q_sca_EQ": mp.electric[0, :, 1],
-        "q_sca_MQ": mp.magnetic[0, :, 1],
-    }
-    if out is None:
-        return result, None
-    files = {
-        "spectrum": plot_spectra(
-            wavelength,
-            {"Q_fwd": spectra["q_fwd"], "Q_back": spectra["q_back"], "Q_sca": spectra["q_sca"]},
-            out / "spectrum.png",
-            title=title,
-            marker_wavelength=pattern_wavelength,
-        )
-    }
-    if pattern_wavelength is not None:
-        theta = np.linspace(0.0, np.pi, 361)
-        s1, s2, q_diff = scattering_pattern(core, shell, r_core, t_shell, [pattern_wavelength], theta, env)
-        x2 = (2 * np.pi * env * (r_core + t_shell) / pattern_wavelength) ** 2
-        files["pattern"] = plot_radiation_pattern(
-            theta,
-            {
-                "unpolarised": q_diff[0, 0],
-                "perpendicular |S1|^2": 4 * np.abs(s1[0, 0]) ** 2 / x2,
-                "parallel |S2|^2": 4 * np.abs(s2[0, 0]) ** 2 / x2,
-            },
-            out / "pattern.png",
-            title=f"{title}\nλ = {pattern_wavelength:g} nm (differential efficiency)",
-        )
-    return result, files
-
-
-def _material_provenance(*names, extrapolate="error"):
-    from kerker.materials import material
-
-    return [material(n).with_extrapolation(extrapolate).describe() for n in dict.fromkeys(names)]
-
-
 def _run_mie(args) -> int:
+    from kerker._artifacts import provenance, write_json_atomic
+    from kerker.design import particle_spectra
     from kerker.materials import material
-    from kerker.report import provenance, write_json_atomic
+    from kerker.report import plot_particle
 
     wavelength = np.linspace(args.wl_min, args.wl_max, args.n_wl)
     core = material(args.core).with_extrapolation(args.extrapolate)
     shell = material(args.shell).with_extrapolation(args.extrapolate)
-    title = f"{core.name} core r = {args.r_core:g} nm, {shell.name} shell t = {args.t_shell:g} nm"
-    result, files = _particle_report(
-        core, shell, args.r_core, args.t_shell, wavelength, args.pattern_wavelength, args.env, args.out, title
+    spectra = particle_spectra(
+        core, shell, args.r_core, args.t_shell, wavelength, args.env, pattern_wavelength=args.pattern_wavelength
     )
+    result = spectra.to_dict()
     if args.json:
         print(json.dumps({k: np.asarray(v).tolist() for k, v in result.items()}))
     else:
         _print_table(result)
     if args.out is not None:
+        title = f"{core.name} core r = {args.r_core:g} nm, {shell.name} shell t = {args.t_shell:g} nm"
+        files = plot_particle(spectra, args.out, title=title)
         config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "func"}
         meta = provenance(config, materials=[core.describe(), shell.describe()])
         write_json_atomic(args.out / "mie.json", {"provenance": meta, "result": result})
@@ -149,39 +103,34 @@ def _print_table(result: dict, every: int = 1) -> None:
 
 
 def _run_demo(args) -> int:
-    from kerker.design import optimize_directional
-    from kerker.report import provenance, write_json_atomic
+    from kerker.design import run_directional_study
+    from kerker.report import plot_particle
 
     core, shell = "Si", "SiO2"
     print(
         f"kerker demo: minimising -Q_fwd + {args.weight:g} Q_back at {args.wavelength:g} nm for a {core} core in a "
         f"{shell} shell\n  {args.starts} random starts x {args.steps} Adam steps, gradients through exact Mie theory"
     )
-    res = optimize_directional(
-        core, shell, args.wavelength, weight=args.weight, n_starts=args.starts, steps=args.steps, seed=args.seed
+    study = run_directional_study(
+        core,
+        shell,
+        args.wavelength,
+        weight=args.weight,
+        n_starts=args.starts,
+        steps=args.steps,
+        seed=args.seed,
+        out=args.out,
     )
-    r_core, t_shell = float(res.r_core[0]), float(res.t_shell[0])
+    res, r_core, t_shell = study.optimum, study.r_core, study.t_shell
     print(
         f"best design: r_core = {r_core:.2f} nm, t_shell = {t_shell:.2f} nm -> "
         f"Q_fwd = {res.q_fwd[0]:.4f}, Q_back = {res.q_back[0]:.4f}, "
         f"Q_fwd/Q_back = {res.q_fwd[0] / res.q_back[0]:.2f}, loss = {res.loss[0]:.4f}"
     )
-    distinct = np.unique(np.round(np.stack([res.r_core, res.t_shell], 1), 0), axis=0)
-    print(f"{len(distinct)} distinct local optima (rounded to 1 nm) among {args.starts} starts")
-    wavelength = np.linspace(400.0, 800.0, 201)
+    print(f"{study.n_distinct} distinct local optima (rounded to 1 nm) among {args.starts} starts")
     title = f"{core} core r = {r_core:.1f} nm, {shell} shell t = {t_shell:.1f} nm"
-    result, files = _particle_report(core, shell, r_core, t_shell, wavelength, args.wavelength, 1.0, args.out, title)
-    _print_table(result, every=25)
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "func"}
-    meta = provenance(config, seed=args.seed, materials=_material_provenance(core, shell))
-    payload = {
-        "provenance": meta,
-        "best": {"core": core, "shell": shell, "r_core_nm": r_core, "t_shell_nm": t_shell,
-                 "q_fwd": float(res.q_fwd[0]), "q_back": float(res.q_back[0]), "loss": float(res.loss[0])},
-        "all_starts": {"r_core_nm": res.r_core, "t_shell_nm": res.t_shell, "loss": res.loss},
-        "spectra": result,
-    }
-    write_json_atomic(args.out / "demo.json", payload)
-    for path in (*files.values(), args.out / "demo.json"):
+    files = plot_particle(study.spectra, args.out, title=title)
+    _print_table(study.spectra.to_dict(), every=25)
+    for path in (*files.values(), study.record):
         print(f"wrote {path}")
     return 0

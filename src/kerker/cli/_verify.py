@@ -1,8 +1,8 @@
 """``kerker lattice verify``: full-wave check of lattices with treams (optional extra).
 
 Parse arguments, build a :class:`kerker.verify.VerifyConfig`, call the library, write the
-JSON and the figures; no physics here. Registers itself under the existing ``lattice``
-command group, so ``kerker.cli._lattice`` needs no change.
+JSON and the figures; no physics here. Registers itself under the ``lattice`` command
+group (:func:`kerker.cli._groups.command_group`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from kerker.cli._groups import command_group
 
 _NAMED_TAUS = ("square", "tau_star", "hexagonal", "rectangular")
 
@@ -46,19 +48,9 @@ def _angles(text: str) -> tuple:
     return tuple(float(v) for v in values)
 
 
-def _lattice_action(subparsers):
-    lat = subparsers.choices.get("lattice")
-    if lat is None:
-        raise RuntimeError("register kerker.cli._lattice before kerker.cli._verify: the 'lattice' group is missing")
-    for action in lat._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    raise RuntimeError("the 'lattice' command has no sub-command set to add 'verify' to")
-
-
 def register(subparsers) -> None:
-    """Add ``verify`` to the existing ``lattice`` command group of ``subparsers``."""
-    p = _lattice_action(subparsers).add_parser(
+    """Add ``verify`` to the ``lattice`` command group of ``subparsers``."""
+    p = command_group(subparsers, "lattice").add_parser(
         "verify",
         help="full-wave check with treams: R/T maps, |R_x - R_y| contrast, splitting vs y|G2*| (optional extra)",
         description=_DESCRIPTION,
@@ -169,70 +161,6 @@ def _print_summary(payload) -> None:
         print(f"convergence tau={c['tau'][0]:g}{c['tau'][1]:+.4f}i  max|dR|,|dT| vs lmax {{{lm}}}  vs orders {{{dr}}}")
 
 
-def _figures(payload, objects, folder: Path) -> list[Path]:
-    from kerker.lattice import TAU_STAR
-    from kerker.report import plot_bridge, plot_contrast_maps, plot_normal_spectra
-    from kerker.verify import xy_channels
-
-    files = []
-    titles = {
-        "square": "square τ = i",
-        "tau_star": "τ* = ½ + 1.2462i (optimum of J)",
-        "hexagonal": r"hexagonal τ = $e^{i\pi/3}$",
-        "rectangular": "rectangular τ = 1.5i",
-    }
-    if "maps" in objects:
-        maps = objects["maps"]
-        first = next(iter(maps.values()))
-        contrasts = {n: {"s": m.contrast("s", "R"), "p": m.contrast("p", "R")} for n, m in maps.items()}
-        files.append(
-            plot_contrast_maps(
-                first.wavelength,
-                np.degrees(first.theta),
-                contrasts,
-                folder / "verify_contrast_maps.png",
-                row_labels={"s": "E ∥ x vs E ∥ y (s)", "p": "E in xz vs yz plane (p)"},
-                titles=titles,
-                title="Anisotropy contrast |R_x − R_y| (|T_x − T_y| is identical: lossless)",
-            )
-        )
-        normal = int(np.argmin(first.theta))
-        spectra = {}
-        for n, m in maps.items():
-            ch = xy_channels(m, "s")
-            spectra[n] = {"R_x": ch["R_x"][:, normal], "R_y": ch["R_y"][:, normal]}
-        files.append(plot_normal_spectra(first.wavelength, spectra, folder / "verify_spectra.png", titles=titles))
-    if "bridge" in objects:
-        br = objects["bridge"]
-        b = payload["bridge"]
-        head = list(br.wavelengths).index(b["headline_wavelength_nm"])
-        corr = b["correlation_t_split_vs_rod"][head]
-        highlight = {}
-        for label, target in (("τ*", TAU_STAR), ("1.5i", 1.5j), ("i and ρ", 1j)):
-            for k, t in enumerate(br.taus):
-                if abs(t - target) < 1e-9:
-                    highlight[label] = k
-        files.append(
-            plot_bridge(
-                br.rod,
-                br.dipole,
-                br.measured["t_split"],
-                br.measured["dipole_measured"],
-                br.wavelengths,
-                folder / "verify_bridge.png",
-                headline=head,
-                stats={
-                    "pearson": corr["pearson"],
-                    "spearman": corr["spearman"],
-                    "slopes": [c["slope"] for c in b["correlation_dipole_measured_vs_dipole"]],
-                },
-                highlight=highlight,
-                title=f"{len(br.taus)} lattices at equal area: treams vs quasi-static lattice sums",
-            )
-        )
-    return files
-
-
 def _cmd_verify(args) -> int:
     from kerker.verify import require_treams
 
@@ -241,8 +169,9 @@ def _cmd_verify(args) -> int:
     except ModuleNotFoundError as err:
         print(f"kerker lattice verify: error: {err}", file=sys.stderr)
         return 2
-    from kerker.report import provenance, write_json_atomic
-    from kerker.verify import run_verification, treams_version
+    from kerker._artifacts import provenance, write_json_atomic
+    from kerker.report import plot_verification
+    from kerker.verify import figure_data, run_verification, treams_version
 
     config = _config(args)
     t0 = time.perf_counter()
@@ -252,7 +181,7 @@ def _cmd_verify(args) -> int:
     payload["meta"].update({"treams": treams_version(), "wall_time_s": wall, "command": " ".join(sys.argv)})
     out = Path(args.out)
     path = write_json_atomic(out / "verify.json", payload)
-    files = _figures(payload, objects, Path(args.figures) if args.figures else out)
+    files = plot_verification(figure_data(payload, objects), Path(args.figures) if args.figures else out)
     _print_summary(payload)
     print(f"wall time {wall:.1f} s (computation; figures excluded)")
     for f in [path, *files]:

@@ -1,8 +1,9 @@
 """Two-dimensional lattice sums and their exact gradients via (quasi-)modular forms.
 
 Stands apart from the rest of kerker (imports nothing from it). Conventions (see
-``docs/lattice.md`` and the lattice-math note): ``tau = x + iy`` with ``y > 0``, lattice
-``w = m + n tau``, ``S(n, l) = sum' exp(i l arg w) / |w|^n``, Wirtinger derivatives
+``docs/lattice.md``; the mathematics, with references, is in ``docs/lattice-math.md``):
+``tau = x + iy`` with ``y > 0``, lattice ``w = m + n tau``,
+``S(n, l) = sum' exp(i l arg w) / |w|^n``, Wirtinger derivatives
 ``d = (d_x - i d_y)/2`` and ``dbar = (d_x + i d_y)/2``.
 """
 
@@ -18,6 +19,16 @@ from kerker.lattice._objective import (
 from kerker.lattice._reduction import Reduction, reduce_tau
 
 _TORCH_NAMES = ("lattice_sum_torch", "objective_torch")
+# the figure data need scipy's BFGS; imported on first use like torch
+_FIGURE_NAMES = (
+    "FIG_TAU",
+    "REFERENCE_GRADIENT",
+    "LatticeFigureData",
+    "convergence_data",
+    "figure_data",
+    "gradient_error_data",
+    "trajectory_data",
+)
 
 
 def __getattr__(name):
@@ -26,23 +37,34 @@ def __getattr__(name):
         from kerker.lattice import _torch
 
         return getattr(_torch, name)
+    if name in _FIGURE_NAMES:
+        from kerker.lattice import _figure_data
+
+        return getattr(_figure_data, name)
     raise AttributeError(f"module 'kerker.lattice' has no attribute {name!r}")
 
 
 __all__ = [
+    "FIG_TAU",
     "J_STAR",
+    "REFERENCE_GRADIENT",
     "STANDARD_BASIS",
     "TAU_STAR",
     "BasisResult",
     "EisensteinResult",
+    "LatticeFigureData",
     "ObjectiveResult",
     "Reduction",
     "basis",
+    "convergence_data",
     "eisenstein",
+    "figure_data",
     "fixed_area_sum",
+    "gradient_error_data",
     "lattice_sum",
     "lattice_sum_torch",
     "objective",
     "objective_torch",
     "reduce_tau",
+    "trajectory_data",
 ]

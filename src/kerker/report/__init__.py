@@ -1,26 +1,38 @@
-"""Plots and reports: read computed results and draw them; no physics is computed here."""
+"""Plots and reports: read computed results and draw them; no physics is computed here.
 
-from kerker._artifacts import provenance, write_json_atomic
+Every figure is written through :func:`kerker._artifacts.write_figure_atomic`.
+"""
+
+from kerker.report._lattice_plots import (
+    plot_lattice_convergence,
+    plot_lattice_figures,
+    plot_lattice_gradient_error,
+    plot_lattice_trajectories,
+)
 from kerker.report._materials_plot import plot_refractive_index
-from kerker.report._mie_plots import plot_radiation_pattern, plot_spectra
+from kerker.report._mie_plots import plot_particle, plot_radiation_pattern, plot_spectra
 from kerker.report._training_plots import plot_loss_curves, plot_rmae_histograms, plot_spectra_comparison
-from kerker.report._verify_plots import plot_bridge, plot_contrast_maps, plot_normal_spectra
+from kerker.report._verify_plots import plot_bridge, plot_contrast_maps, plot_normal_spectra, plot_verification
 from kerker.report._wgan_plots import plot_latent_lines, plot_pair_counts, plot_wgan_fidelity, plot_wgan_losses
 
 __all__ = [
     "plot_bridge",
     "plot_contrast_maps",
     "plot_latent_lines",
+    "plot_lattice_convergence",
+    "plot_lattice_figures",
+    "plot_lattice_gradient_error",
+    "plot_lattice_trajectories",
     "plot_loss_curves",
     "plot_normal_spectra",
     "plot_pair_counts",
+    "plot_particle",
     "plot_radiation_pattern",
     "plot_refractive_index",
     "plot_rmae_histograms",
     "plot_spectra",
     "plot_spectra_comparison",
+    "plot_verification",
     "plot_wgan_fidelity",
     "plot_wgan_losses",
-    "provenance",
-    "write_json_atomic",
 ]

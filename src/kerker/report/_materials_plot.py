@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from matplotlib.figure import Figure
+
+from kerker._artifacts import write_figure_atomic
 
 
 def plot_refractive_index(wavelength_nm, refractive_index, *, title: str = "", out=None) -> Figure:
@@ -56,5 +56,5 @@ def plot_refractive_index(wavelength_nm, refractive_index, *, title: str = "", o
     if title:
         ax.set_title(title, fontsize="medium")
     if out is not None:
-        fig.savefig(Path(out), dpi=150)
+        write_figure_atomic(fig, out, dpi=150)
     return fig

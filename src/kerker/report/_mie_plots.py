@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_radiation_pattern", "plot_spectra"]
+from kerker._artifacts import write_figure_atomic
+
+__all__ = ["plot_particle", "plot_radiation_pattern", "plot_spectra"]
 
 
 def plot_spectra(
@@ -47,10 +49,7 @@ def plot_spectra(
     ax.set_ylabel("efficiency")
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=130)
-    return out
+    return write_figure_atomic(fig, out, dpi=130)
 
 
 def plot_radiation_pattern(
@@ -81,7 +80,47 @@ def plot_radiation_pattern(
         ax.plot(full_theta, np.concatenate([values, values[::-1]]), label=label)
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(-0.1, -0.12), fontsize=8)
+    return write_figure_atomic(fig, out, dpi=130)
+
+
+def plot_particle(spectra, out: str | Path, *, title: str = "") -> dict[str, Path]:
+    """Write ``spectrum.png`` and, if the spectra carry a pattern, ``pattern.png`` into ``out``.
+
+    Parameters
+    ----------
+    spectra : kerker.design.ParticleSpectra
+        Spectra of one particle (:func:`kerker.design.particle_spectra`); its pattern's
+        wavelength is marked on the spectrum.
+    out : path
+        Output folder (created if missing).
+    title : str
+        Figure title, e.g. the particle's materials and sizes.
+
+    Returns
+    -------
+    dict
+        ``{"spectrum": path}`` and, with a pattern, ``"pattern": path``.
+    """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=130)
-    return out
+    pattern = spectra.pattern
+    files = {
+        "spectrum": plot_spectra(
+            spectra.wavelength,
+            {"Q_fwd": spectra.q_fwd, "Q_back": spectra.q_back, "Q_sca": spectra.q_sca},
+            out / "spectrum.png",
+            title=title,
+            marker_wavelength=None if pattern is None else pattern.wavelength,
+        )
+    }
+    if pattern is not None:
+        files["pattern"] = plot_radiation_pattern(
+            pattern.theta,
+            {
+                "unpolarised": pattern.unpolarized,
+                "perpendicular |S1|^2": pattern.perpendicular,
+                "parallel |S2|^2": pattern.parallel,
+            },
+            out / "pattern.png",
+            title=f"{title}\nλ = {pattern.wavelength:g} nm (differential efficiency)",
+        )
+    return files

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from kerker._artifacts import write_figure_atomic
+
 __all__ = ["plot_loss_curves", "plot_rmae_histograms", "plot_spectra_comparison"]
 
 
@@ -144,7 +146,4 @@ def plot_spectra_comparison(
 
 
 def _save(fig: Figure, out: str | Path) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=130)
-    return out
+    return write_figure_atomic(fig, out, dpi=130)

@@ -12,14 +12,13 @@ from matplotlib import colormaps
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-__all__ = ["plot_bridge", "plot_contrast_maps", "plot_normal_spectra"]
+from kerker._artifacts import write_figure_atomic
+
+__all__ = ["plot_bridge", "plot_contrast_maps", "plot_normal_spectra", "plot_verification"]
 
 
 def _save(fig, out) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    return out
+    return write_figure_atomic(fig, out, dpi=110)
 
 
 def plot_contrast_maps(
@@ -194,3 +193,64 @@ def plot_bridge(
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, out)
+
+
+_TITLES = {
+    "square": "square τ = i",
+    "tau_star": "τ* = ½ + 1.2462i (optimum of J)",
+    "hexagonal": r"hexagonal τ = $e^{i\pi/3}$",
+    "rectangular": "rectangular τ = 1.5i",
+}
+
+
+def plot_verification(data: dict, out: str | Path) -> list[Path]:
+    """Write ``verify_contrast_maps.png``, ``verify_spectra.png`` and ``verify_bridge.png``.
+
+    Parameters
+    ----------
+    data : dict
+        ``kerker.verify.figure_data(payload, objects)``; a figure is drawn for each part
+        present (``maps``: the first two, ``bridge``: the third).
+    out : path
+        Output folder (created if missing).
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order above.
+    """
+    out = Path(out)
+    files = []
+    if "maps" in data:
+        maps = data["maps"]
+        files.append(
+            plot_contrast_maps(
+                maps["wavelength"],
+                maps["theta_deg"],
+                maps["contrasts"],
+                out / "verify_contrast_maps.png",
+                row_labels={"s": "E ∥ x vs E ∥ y (s)", "p": "E in xz vs yz plane (p)"},
+                titles=_TITLES,
+                title="Anisotropy contrast |R_x − R_y| (|T_x − T_y| is identical: lossless)",
+            )
+        )
+        files.append(
+            plot_normal_spectra(maps["wavelength"], maps["normal_spectra"], out / "verify_spectra.png", titles=_TITLES)
+        )
+    if "bridge" in data:
+        b = data["bridge"]
+        files.append(
+            plot_bridge(
+                b["rod"],
+                b["dipole"],
+                b["t_split"],
+                b["dipole_measured"],
+                b["wavelengths"],
+                out / "verify_bridge.png",
+                headline=b["headline"],
+                stats=b["stats"],
+                highlight=b["highlight"],
+                title=f"{b['n_lattices']} lattices at equal area: treams vs quasi-static lattice sums",
+            )
+        )
+    return files

@@ -11,14 +11,13 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from kerker._artifacts import write_figure_atomic
+
 __all__ = ["plot_latent_lines", "plot_pair_counts", "plot_wgan_fidelity", "plot_wgan_losses"]
 
 
 def _save(fig: Figure, out: str | Path, dpi: int = 110) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi)
-    return out
+    return write_figure_atomic(fig, out, dpi=dpi)
 
 
 def plot_wgan_losses(history: list[dict], out: str | Path, *, title: str = "") -> Path:

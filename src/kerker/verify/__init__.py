@@ -17,6 +17,7 @@ from kerker.verify._bridge import (
     polarization_splitting,
     quasi_static_anisotropy,
 )
+from kerker.verify._figure_data import figure_data
 from kerker.verify._maps import FAMILIES, ContrastMap, compute_map, compute_maps, xy_channels
 from kerker.verify._run import DEFAULT_LATTICES, VerifyConfig, grazing_points, run_verification
 from kerker.verify._treams_array import (
@@ -47,6 +48,7 @@ __all__ = [
     "compute_maps",
     "convergence",
     "dipole_lattice_sum",
+    "figure_data",
     "grazing_points",
     "lattice_vectors",
     "nearest_neighbour_distance",
