@@ -10,7 +10,7 @@ and prints, per efficiency, the maximum deviation relative to each spectrum's ma
    64 wavelengths) and on lossless layers at sin zeros.
 
 Q_abs of lossless particles is compared with the exact 0 on the Q_ext scale (see
-``tests/mie/random_particles.py::deviations``).  Run: ``python benchmarks/mie_accuracy.py``
+``tests/reference/mie_particles.py::deviations``).  Run: ``python benchmarks/mie_accuracy.py``
 (about 3 minutes on 2 cores).
 """
 

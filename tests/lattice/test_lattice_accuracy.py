@@ -1,7 +1,7 @@
 """Accuracy sweep of issue 5's done-when: random tau with Im tau down to 0.02, |Re tau| up to 100.
 
 Run ``pytest -m slow tests/lattice/test_lattice_accuracy.py -s`` to print the measured maxima.
-References: lattice_mpref.py at 30 digits, at the unreduced tau.
+References: tests/reference/lattice_mpmath.py at 30 digits, at the unreduced tau.
 """
 
 import mpmath as mp
@@ -64,7 +64,7 @@ def _sweep(taus):
         j_ref = tt.imag * abs(mp_g2star(tt)) - tt.imag**2 * f
         dg, dbg = mp_wirtinger(mp_g2star, t)
         g = mp_g2star(t)
-        # dJ = -(i/2)|G| + y/(2|G|)[conj(G) dG + G conj(dbar G)] - (y^2 dF - i y F) (note §7, computed in mpmath)
+        # dJ = -(i/2)|G| + y/(2|G|)[conj(G) dG + G conj(dbar G)] - (y^2 dF - i y F) (docs/lattice-math.md §7.2, computed in mpmath)
         dj = (
             -0.5j * abs(g)
             + tt.imag / (2 * abs(g)) * (mp.conj(g) * dg + g * mp.conj(dbg))

@@ -96,7 +96,7 @@ def test_raised_sector_against_row_sums(mp40, n, l, tau):
 def test_raised_sector_gradients(mp40):
     tau = 0.3 + 1.1j
     for n, l in ((4, -6), (6, -8), (2, -4)):
-        shift = (lambda t: -mp.pi / (2 * t.imag)) if n == 2 else (lambda t: 0)  # disk vs rows, note §4c
+        shift = (lambda t: -mp.pi / (2 * t.imag)) if n == 2 else (lambda t: 0)  # disk vs rows, docs/lattice-math.md §4c
         f = lambda t, n=n, l=l, shift=shift: mp_row_sum(n, l, t) + shift(mp.mpc(t))  # noqa: E731
         d, db = mp_wirtinger(f, tau)
         r = lattice_sum(n, l, tau)
@@ -116,7 +116,7 @@ def test_epsteinlib_reduced_and_unreduced(rng):
         assert abs(lattice_sum(4, 0, tau).value - s40) <= rtol * s40
         s42 = xx - yy + 2j * xy  # sum (X + iY)^2 / |w|^6
         assert abs(lattice_sum(4, 2, tau).value - s42) <= rtol * max(abs(s42), 1)
-        # zeta_reg(2) = S_reg(2, 0) - pi (2 gamma + log pi) / y  (note §4d)
+        # zeta_reg(2) = S_reg(2, 0) - pi (2 gamma + log pi) / y  (docs/lattice-math.md §4d)
         reg = epsteinlib.epstein_zeta_reg(2, m, zero, zero).real
         ours = lattice_sum(2, 0, tau).value.real - np.pi * (2 * np.euler_gamma + np.log(np.pi)) / tau.imag
         assert abs(ours - reg) <= rtol * max(abs(reg), 1)

@@ -57,9 +57,9 @@ def test_loose_tolerance_is_honoured(mp40):
         assert r.error_bound <= 10 * tol
 
 
-def test_terms_at_rho_match_the_note():
-    # note §2: at rho, 1e-16 needs M = 7, 8, 10 terms for E2, E4, E6 (our E4 tolerance
-    # applies to G4 = (pi^4/45) E4, hence 9); note §4e: M = 7 for the L-sums.
+def test_terms_at_rho():
+    # docs/lattice-math.md §2 and §4e: at rho, 1e-16 needs M = 7, 9, 10 terms for E2, E4, E6
+    # (the E4 tolerance applies to G4 = (pi^4/45) E4) and M = 7 for the L-sums.
     r, y = np.exp(-np.pi * np.sqrt(3)), np.sqrt(3) / 2
     assert choose_terms(r, y, 1e-16, ("e2",)) == 7
     assert choose_terms(r, y, 1e-16, ("e4",)) in (8, 9)

@@ -27,7 +27,7 @@ def _j_mp(tau):
     return tau.imag * abs(mp_g2star(tau)) - tau.imag**2 * mp_epstein4(tau)
 
 
-# critical points of J for kappa = 1 (note §7: grid + Newton, 13+ digits)
+# critical points of J for kappa = 1 (docs/lattice-math.md §7.3: grid + Newton, 13+ digits)
 CRITICAL = [
     (TAU_STAR, J_STAR),
     (1.315188578928281639j, -5.4685824174517),
@@ -99,7 +99,7 @@ def test_fixed_area_chain_rule(mp40, n, l):
 
 
 def test_monopole_energy_is_stationary_at_zeros_of_g2star():
-    # note §6: dP(2,0) = -i G2*/(2A), zero at i and rho
+    # docs/lattice-math.md §6: dP(2,0) = -i G2*/(2A), zero at i and rho
     for tau in (1j, np.exp(1j * np.pi / 3)):
         assert abs(fixed_area_sum(2, 0, tau, 3.0).d) < 1e-14
     tau = 0.4 + 0.8j

@@ -1,7 +1,7 @@
 """kerker's core-shell Mie solver against independent codes, an mpmath reference, and invariants.
 
 References (test-only extras, each behind ``pytest.importorskip``; conventions and the
-mapping of their outputs to ours are in ``reference_codes.py``):
+mapping of their outputs to ours are in ``tests/reference/mie_codes.py``):
 
 * treams 0.4 (tfp-photonics/treams): T-matrix of a multilayer sphere, the bar for the
   random sweep (issue 2: max deviation <= 1e-9 of each spectrum's maximum).
@@ -9,12 +9,12 @@ mapping of their outputs to ours are in ``reference_codes.py``):
   layers whose ``m x`` hits a multiple of pi, so it is held to 1e-7, not to the bar.
 * pymiecs 0.5 (P. Wiecha): the paper's own solver, direct Bessel products in float64.
 * miepython 3 (S. Prahl): homogeneous spheres.
-* ``reference_mpmath.py``: Bohren & Huffman's closed forms at 50 digits, for the hard
+* ``tests/reference/mie_mpmath.py``: Bohren & Huffman's closed forms at 50 digits, for the hard
   cases (absorbing metals, 1-nm metal shells, 100-nm Si cores, metal cores under
   dielectric shells, lossless layers at sin zeros).
 
 Refractive indices for the references come from ``kerker.material`` (see
-``random_particles.py``), so only the Mie physics is compared.
+``tests/reference/mie_particles.py``), so only the Mie physics is compared.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ _ADAPTER_WAVELENGTH = np.array([400.0, 530.0, 710.0])
 
 
 def _mpmath_spectra(n_core, n_shell, r_core, r_outer, wavelength, env=1.0) -> dict:
-    """Reference efficiencies (P, W) from reference_mpmath."""
+    """Reference efficiencies (P, W) from mie_mpmath."""
     out = {k: np.empty(np.shape(n_core)) for k in KEYS}
     for p in range(len(r_core)):
         q = ref_mp.spectrum(n_core[p], n_shell[p], float(r_core[p]), float(r_outer[p]), wavelength, env)

@@ -20,7 +20,7 @@ what makes it a clean test of the lattice part of the physics. The principal axi
 the stronger coupling lies at ``arg S(3,2) / 2``.
 
 The engine's objective uses the *line-dipole* (rod) kernel ``1/r^2`` instead: its
-anisotropy is ``y |G2*(tau)|`` with poling axis ``-arg G2* / 2`` (lattice-math note §7).
+anisotropy is ``y |G2*(tau)|`` with poling axis ``-arg G2* / 2`` (docs/lattice-math.md §7.1).
 For spheres ``y |G2*|`` is a proxy, not the exact quasi-static quantity; both vanish at
 ``i`` and ``rho`` by symmetry and grow together towards the chain limit.
 """
