@@ -84,8 +84,8 @@ def test_dict_round_trip_and_differences():
         ({"sampling": "sobol"}, ValueError, r"sampling must be one of \('grid', 'random'\); received 'sobol'"),
         ({"r_core_range": (0, 100)}, ValueError, r"r_core_range must satisfy 0 < lo <= hi"),
         ({"t_shell_range": (50, 10)}, ValueError, r"t_shell_range must satisfy 0 <= lo <= hi"),
-        ({"n_r_core": 0}, ValueError, r"n_r_core must be >= 1; received 0"),
-        ({"n_t_shell": 2.5}, TypeError, r"n_t_shell must be an int; received 2.5"),
+        ({"n_r_core": 0}, ValueError, r"DatasetConfig.n_r_core must be a positive int; received 0"),
+        ({"n_t_shell": 2.5}, TypeError, r"DatasetConfig.n_t_shell must be a positive int; received 2.5 \(float\)"),
         ({"n_particles": 10}, ValueError, "n_particles is fixed by the grid"),
         ({"sampling": "random"}, ValueError, "n_particles is required for sampling='random'"),
         ({"wavelength_min": 800, "wavelength_max": 400}, ValueError, "0 < wavelength_min < wavelength_max"),
@@ -94,8 +94,8 @@ def test_dict_round_trip_and_differences():
         ({"extrapolation": "error"}, ValueError, r"leave the data range of TiO2 \(430-1530 nm\)"),
         ({"split": (1, 2, 3)}, ValueError, r"must add up to the number of particles 122500"),
         ({"split": (1, 2)}, ValueError, r"three counts"),
-        ({"seed": -1}, ValueError, r"seed must be >= 0"),
-        ({"chunk_size": 0}, ValueError, r"chunk_size must be >= 1"),
+        ({"seed": -1}, ValueError, r"DatasetConfig.seed must be an int >= 0; received -1"),
+        ({"chunk_size": 0}, ValueError, r"DatasetConfig.chunk_size must be a positive int; received 0"),
         ({"dtype": "float16"}, ValueError, r"dtype must be one of \('float32', 'float64'\)"),
     ],
 )
@@ -107,3 +107,28 @@ def test_config_rejects_invalid(kwargs, err, match):
 def test_extrapolation_error_is_fine_inside_the_data():
     cfg = DatasetConfig(materials=("TiO2", "Si"), extrapolation="error", wavelength_min=450)
     assert cfg.extrapolation == "error"
+
+
+def test_from_preset_overrides():
+    assert DatasetConfig.from_preset("paper") == PRESETS["paper"]
+    # a change that keeps the particles keeps the preset's split; either range end may stay the preset's
+    cfg = DatasetConfig.from_preset("tiny", n_wavelengths=8, r_core_range=(None, 50.0))
+    assert cfg.n_wavelengths == 8 and cfg.r_core_range == (1.0, 50.0) and cfg.split == PRESETS["tiny"].split
+    # a change of the particles rescales the split from the paper's fractions, unless one is given
+    more = DatasetConfig.from_preset("offgrid", n_particles=1000)
+    assert more.sampling == "random" and more.split == (882, 98, 20)
+    assert DatasetConfig.from_preset("offgrid", n_particles=1000, split=(0, 0, 1000)).split == (0, 0, 1000)
+    # switching a random preset to a grid drops its particle count
+    grid = DatasetConfig.from_preset("offgrid", sampling="grid", materials=["Si"], n_r_core=2, n_t_shell=3)
+    assert grid.n_particles is None and grid.size == 6 and grid.seed == 1
+
+
+def test_from_preset_refusals():
+    with pytest.raises(ValueError, match=r"unknown DatasetConfig preset 'huge'; presets: \['offgrid', 'paper', 'tiny'\]"):
+        DatasetConfig.from_preset("huge")
+    with pytest.raises(ValueError, match=r"unknown DatasetConfig fields \['n_wl'\]"):
+        DatasetConfig.from_preset("tiny", n_wl=8)
+    with pytest.raises(ValueError, match="n_particles is fixed by the grid"):
+        DatasetConfig.from_preset("tiny", n_particles=10)
+    with pytest.raises(ValueError, match=r"DatasetConfig.r_core_range must satisfy 0 < lo <= hi"):
+        DatasetConfig.from_preset("tiny", r_core_range=(200.0, None))

@@ -1,10 +1,18 @@
-"""Run the doctests of the preprocessing module (state round trip, design-vector layout)."""
+"""Run the doctests of the dataset modules (design type, presets, state round trip, design-vector layout)."""
 
 import doctest
 
-from kerker.dataset import scalers
+import pytest
+
+from kerker.dataset import _config, _designs, scalers
+from kerker.dataset.scalers import _design
+from kerker.materials import _table
+
+MODULES = [scalers, _design, _designs, _config, _table]
 
 
-def test_scalers_doctests():
-    result = doctest.testmod(scalers, optionflags=doctest.ELLIPSIS)
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_doctests(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
+from kerker.dataset import Designs
 from kerker.dataset.scalers import (
-    Design,
     DesignEncoder,
     Log1pMinMaxScaler,
     MinMaxScaler,
@@ -28,15 +28,22 @@ def _spectra(rng, n=50, w=16):
 
 
 def _designs(rng, n=40):
-    return (
-        rng.integers(0, 7, n),
-        rng.integers(0, 7, n),
-        rng.uniform(1, 100, n),
-        rng.uniform(1, 100, n),
-    )
+    return Designs(MATERIALS, core_index=rng.integers(0, 7, n), shell_index=rng.integers(0, 7, n),
+                   r_core=rng.uniform(1, 100, n), t_shell=rng.uniform(1, 100, n))
 
 
-# (transformer factory, data factory); DesignEncoder takes four arrays, the others one.
+def _fields(d: Designs) -> tuple:
+    return (d.core_index, d.shell_index, d.r_core, d.t_shell)
+
+
+def _to_torch(data):
+    if isinstance(data, Designs):
+        return Designs(data.materials, **{k: torch.as_tensor(v) for k, v in zip(
+            ("core_index", "shell_index", "r_core", "t_shell"), _fields(data), strict=True)})
+    return torch.as_tensor(data)
+
+
+# (transformer factory, data factory); DesignEncoder takes a Designs batch, the others an array.
 CASES = {
     "onehot": (lambda: OneHotEncoder(7), lambda rng: rng.integers(0, 7, 30)),
     "minmax": (lambda: MinMaxScaler(), lambda rng: rng.normal(size=(30, 4)) * [1, 10, 1e-3, 0]),
@@ -49,10 +56,13 @@ CASES = {
 
 
 def _args(data):
-    return data if isinstance(data, tuple) else (data,)
+    return (data,)
 
 
 def _equal(a, b):
+    if isinstance(a, Designs):
+        assert a.materials == b.materials
+        a, b = _fields(a), _fields(b)
     if isinstance(a, tuple):
         return all(_equal(x, y) for x, y in zip(a, b, strict=True))
     return np.allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-12)
@@ -76,7 +86,7 @@ def test_transformer_contract(name, rng):
     out = est.transform(*_args(data))
     assert _equal(out, make().fit_transform(*_args(data)))
     back = est.inverse_transform(out)
-    assert _equal(tuple(back) if isinstance(back, Design) else back, data)
+    assert _equal(back, data)
 
     # state round trip through JSON text, as a checkpoint stores it
     state = json.loads(json.dumps(est.state_dict()))
@@ -94,14 +104,14 @@ def test_transformer_torch_matches_numpy(name, rng):
     data = data_of(rng)
     est = make().fit(*_args(data))
     out_np = est.transform(*_args(data))
-    t_args = tuple(torch.as_tensor(a) for a in _args(data))
-    out_t = est.transform(*t_args)
+    out_t = est.transform(_to_torch(data))
     assert torch.is_tensor(out_t)
     assert np.allclose(out_t.numpy(), out_np, rtol=1e-12, atol=1e-12)
     back = est.inverse_transform(out_t)
-    back = tuple(back) if isinstance(back, Design) else (back,)
+    back = _fields(back) if isinstance(back, Designs) else (back,)
     assert all(torch.is_tensor(b) for b in back)
-    assert _equal(tuple(b.numpy() for b in back), _args(data))
+    expected = _fields(data) if isinstance(data, Designs) else (data,)
+    assert _equal(tuple(b.numpy() for b in back), expected)
 
 
 def test_minmax_maps_range_and_constant_column():
@@ -222,15 +232,36 @@ def test_onehot_rejects_bad_n_categories_and_codes():
 
 def test_design_encoder_layout_and_exact_range_map():
     enc = DesignEncoder(MATERIALS, (1, 100), (1, 100)).fit()
-    v = enc.transform([2, 6], [3, 0], [1.0, 100.0], [100.0, 50.5])
+    v = enc.transform(Designs(MATERIALS, core_index=[2, 6], shell_index=[3, 0], r_core=[1.0, 100.0],
+                              t_shell=[100.0, 50.5]))
     assert v.shape == (2, 16) and enc.n_features == 16
     assert np.allclose(v[:, 0], [-1.0, 1.0], rtol=0, atol=1e-15)  # range ends map onto feature_range
     assert np.allclose(v[:, 1], [1.0, 0.0], rtol=0, atol=1e-15)
     assert np.array_equal(v[0, 2:9], np.eye(7)[2]) and np.array_equal(v[0, 9:], np.eye(7)[3])
     assert np.array_equal(v[1, 2:9], np.eye(7)[6]) and np.array_equal(v[1, 9:], np.eye(7)[0])
     d = enc.inverse_transform(v)
-    assert isinstance(d, Design) and d.core_index.tolist() == [2, 6] and d.shell_index.tolist() == [3, 0]
+    assert isinstance(d, Designs) and not d.is_soft and d.materials == MATERIALS
+    assert d.core_index.tolist() == [2, 6] and d.shell_index.tolist() == [3, 0]
     assert np.allclose(d.r_core, [1.0, 100.0]) and np.allclose(d.t_shell, [100.0, 50.5])
+
+
+def test_design_encoder_soft_designs_enter_as_weights():
+    """Soft designs put their weights where hard ones put one-hot rows; soft=True inverts that exactly."""
+    enc = DesignEncoder(MATERIALS[:3], (1, 100), (1, 100)).fit()
+    p_core = np.array([[0.5, 0.25, 0.25], [0.0, 0.0, 1.0]])
+    p_shell = np.array([[0.1, 0.1, 0.8], [1.0, 0.0, 0.0]])
+    soft = Designs(MATERIALS[:3], p_core=p_core, p_shell=p_shell, r_core=[50.5, 1.0], t_shell=[1.0, 100.0])
+    v = enc.transform(soft)
+    assert np.allclose(v[:, :2], [[0.0, -1.0], [-1.0, 1.0]], rtol=0, atol=1e-15)
+    assert np.array_equal(v[:, 2:5], p_core) and np.array_equal(v[:, 5:], p_shell)
+    back = enc.inverse_transform(v, soft=True)
+    assert back.is_soft and np.array_equal(back.p_core, p_core) and np.array_equal(back.p_shell, p_shell)
+    hard = enc.inverse_transform(v)
+    assert hard.core_index.tolist() == [0, 2] and hard.shell_index.tolist() == [2, 0]
+    with pytest.raises(ValueError, match=r"the designs' materials \['Au', 'Ag'\] differ from the encoder's"):
+        enc.transform(Designs(MATERIALS[:2], core_index=[0], shell_index=[1], r_core=[5.0], t_shell=[5.0]))
+    with pytest.raises(TypeError, match="DesignEncoder takes a kerker.dataset.Designs batch; received tuple"):
+        enc.transform(([0], [1], [5.0], [5.0]))
 
 
 def test_design_encoder_torch_is_differentiable():
@@ -241,7 +272,8 @@ def test_design_encoder_torch_is_differentiable():
     d.r_core.sum().backward()
     assert torch.allclose(v.grad[:, 0], torch.full((3,), 99.0 / 2))  # d r / d v = (hi - lo) / 2
     r = torch.tensor([10.0, 20.0], dtype=torch.float64, requires_grad=True)
-    out = enc.transform(np.array([0, 1]), np.array([1, 2]), r, np.array([5.0, 6.0]))
+    out = enc.transform(Designs(MATERIALS, core_index=np.array([0, 1]), shell_index=np.array([1, 2]), r_core=r,
+                                t_shell=np.array([5.0, 6.0])))
     assert out.dtype == torch.float64 and out.requires_grad
 
 
@@ -261,10 +293,6 @@ def test_design_encoder_rejects_bad_parameters(kwargs, match):
 
 def test_design_encoder_rejects_bad_shapes():
     enc = DesignEncoder(MATERIALS, (1, 100), (1, 100)).fit()
-    with pytest.raises(
-        ValueError, match=r"1-D arrays of one length N; received shapes \[\(2,\), \(2,\), \(3,\), \(2,\)\]"
-    ):
-        enc.transform([0, 1], [0, 1], [1.0, 2.0, 3.0], [1.0, 2.0])
     with pytest.raises(ValueError, match=r"expects shape \(N, 16\) for 7 materials; received \(4, 14\)"):
         enc.inverse_transform(np.zeros((4, 14)))
 

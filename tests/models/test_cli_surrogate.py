@@ -79,7 +79,7 @@ def test_train_options_reach_the_checkpoint(tiny_h5, tmp_path):
     out2 = tmp_path / "paper"
     assert run_cli(["train", "surrogate", "--data", str(tiny_h5), "--out", str(out2), "--channels", "8,8,8",
                     "--blocks-per-group", "1", "--epochs", "1", "--stem-hidden", "none"]) == 0
-    assert load_checkpoint(out2 / "best.pt")["arch_config"]["stem_hidden"] == ()
+    assert load_checkpoint(out2 / "best.pt")["arch_config"]["stem_hidden"] == []  # to_dict: plain lists
 
 
 def test_fine_tune_from_cli(tiny_h5, tmp_path):

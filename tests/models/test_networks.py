@@ -48,7 +48,7 @@ def test_resnet_options_stem_activation_fourier():
 
 
 def test_resnet_config_stem_hidden_must_be_a_sequence():
-    with pytest.raises(TypeError, match="stem_hidden must be a sequence of positive ints, got 256"):
+    with pytest.raises(TypeError, match=r"ResNetConfig.stem_hidden must be a sequence of positive ints; received 256 \(int\)"):
         ResNetConfig(stem_hidden=256)
 
 
@@ -65,40 +65,43 @@ def test_mlp_grid_and_per_particle_wavelengths():
 
 
 @pytest.mark.parametrize(
-    "kwargs,match",
+    "kwargs,err,match",
     [
-        ({"kernel_size": 4}, "kernel_size must be odd"),
-        ({"channels": ()}, "channels must not be empty"),
-        ({"channels": (8, 0)}, "positive int"),
-        ({"upsample": "cubic"}, "upsample"),
-        ({"stem_hidden": (64, 0)}, "stem_hidden"),
-        ({"activation": "tanh"}, "activation must be"),
-        ({"fourier_octaves": -1}, "fourier_octaves"),
-        ({"fourier_octaves": 2.0}, "fourier_octaves"),
+        ({"kernel_size": 4}, ValueError, r"ResNetConfig.kernel_size must be odd \(for 'same' padding\); received 4"),
+        ({"channels": ()}, ValueError, "ResNetConfig.channels must not be empty"),
+        ({"channels": (8, 0)}, ValueError, r"each entry of ResNetConfig.channels must be a positive int; received 0"),
+        ({"upsample": "cubic"}, ValueError, r"upsample must be one of \('nearest', 'linear'\); received 'cubic'"),
+        ({"stem_hidden": (64, 0)}, ValueError, "each entry of ResNetConfig.stem_hidden must be a positive int"),
+        ({"activation": "tanh"}, ValueError, "activation must be one of"),
+        ({"fourier_octaves": -1}, ValueError, r"fourier_octaves must be an int in \[0, 12\]; received -1"),
+        ({"fourier_octaves": 2.0}, TypeError, r"fourier_octaves must be an int in \[0, 12\]; received 2.0 \(float\)"),
     ],
 )
-def test_resnet_config_refuses(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_resnet_config_refuses(kwargs, err, match):
+    with pytest.raises(err, match=match):
         ResNetConfig(**kwargs)
 
 
 @pytest.mark.parametrize(
-    "kwargs,match",
+    "kwargs,err,match",
     [
-        ({"arch": "cnn"}, "arch must be"),
-        ({"batch_schedule": ((1, 32),)}, "start at epoch 0"),
-        ({"batch_schedule": ((0, 32), (5, 64), (5, 128))}, "must increase"),
-        ({"lr": 0.0}, "lr must be > 0"),
-        ({"q_floor": -1.0}, "q_floor"),
-        ({"wavelengths_per_particle": 8}, "arch='mlp' only"),
-        ({"loss": "mae"}, "loss must be"),
-        ({"lr_schedule": "step"}, "lr_schedule must be"),
-        ({"freeze_bn_after": -1}, "freeze_bn_after must be"),
-        ({"freeze_bn_after": 1.5}, "freeze_bn_after must be"),
+        ({"arch": "cnn"}, ValueError, "arch must be one of"),
+        ({"batch_schedule": ((1, 32),)}, ValueError, "start at epoch 0"),
+        ({"batch_schedule": ((0, 32), (5, 64), (5, 128))}, ValueError, "must increase"),
+        ({"batch_schedule": ((0, 32), (5, 0))}, ValueError, "batch_schedule batch size must be a positive int"),
+        ({"lr": 0.0}, ValueError, "SurrogateTrainConfig.lr must be > 0; received 0.0"),
+        ({"lr": "fast"}, TypeError, r"SurrogateTrainConfig.lr must be a finite number; received 'fast' \(str\)"),
+        ({"q_floor": -1.0}, ValueError, "q_floor must be > 0"),
+        ({"wavelengths_per_particle": 8}, ValueError, "arch='mlp' only"),
+        ({"loss": "mae"}, ValueError, "loss must be one of"),
+        ({"lr_schedule": "step"}, ValueError, "lr_schedule must be one of"),
+        ({"freeze_bn_after": -1}, ValueError, "freeze_bn_after must be an int >= 0 or None; received -1"),
+        ({"freeze_bn_after": 1.5}, TypeError, r"freeze_bn_after must be an int >= 0 or None; received 1.5 \(float\)"),
+        ({"seed": True}, TypeError, r"SurrogateTrainConfig.seed must be an int; received True \(bool\)"),
     ],
 )
-def test_train_config_refuses(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_train_config_refuses(kwargs, err, match):
+    with pytest.raises(err, match=match):
         SurrogateTrainConfig(**kwargs)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from kerker.dataset import Designs
 from kerker.models import MLPConfig, ResNetConfig, Surrogate, SurrogateTrainConfig, rmae, train_surrogate
 
 FAST = dict(lr=3e-3, batch_schedule=((0, 16), (2, 32)), patience=50, num_threads=1)
@@ -45,12 +46,58 @@ def test_lists_names_and_material_objects_agree(resnet):
 
 def test_encoding_matches_dataset_encoder(resnet, tiny_dataset):
     """The torch design path equals the DesignEncoder used for the training data."""
-    idx = tiny_dataset.split("test")[:10]
-    names = [tiny_dataset.materials[i] for i in tiny_dataset.core_index[idx]]
-    shells = [tiny_dataset.materials[i] for i in tiny_dataset.shell_index[idx]]
-    ours = resnet.encode(names, shells, tiny_dataset.r_core[idx], tiny_dataset.t_shell[idx]).numpy()
-    theirs = resnet.preprocessing.design_matrix(tiny_dataset, idx)
+    designs = tiny_dataset.designs(tiny_dataset.split("test")[:10])
+    ours = resnet.encode(designs).numpy()
+    theirs = resnet.preprocessing.design_matrix(designs)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
+
+
+def test_designs_and_the_short_form_agree_exactly(resnet, tiny_dataset):
+    """predict(designs) is the one path; predict(core, shell, r_core, t_shell) builds the same designs."""
+    designs = tiny_dataset.designs(tiny_dataset.split("test")[:12])
+    a = resnet.predict(designs)
+    b = resnet.predict(list(designs.core_names), list(designs.shell_names), designs.r_core, designs.t_shell)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    # the same designs over a reordered material list are re-indexed by name
+    order = (2, 0, 1)
+    mats = tuple(designs.materials[i] for i in order)
+    lut = np.argsort(order)
+    shuffled = Designs(mats, core_index=lut[designs.core_index], shell_index=lut[designs.shell_index],
+                       r_core=designs.r_core, t_shell=designs.t_shell)
+    for x, y in zip(resnet.predict(shuffled), a, strict=True):
+        np.testing.assert_array_equal(x, y)
+    # one-hot soft designs give the hard prediction (float32 network, same inputs)
+    soft = Designs(designs.materials, p_core=designs.p_core, p_shell=designs.p_shell, r_core=designs.r_core,
+                   t_shell=designs.t_shell)
+    for x, y in zip(resnet.predict(soft), a, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_predict_refuses_mixed_or_incomplete_forms(resnet, tiny_dataset):
+    designs = tiny_dataset.designs([0, 1])
+    with pytest.raises(TypeError, match="either one Designs batch or core, shell, r_core, t_shell"):
+        resnet.predict(designs, "Si", 10.0, 10.0)
+    with pytest.raises(TypeError, match="needs a kerker.dataset.Designs batch, or all of core, shell, r_core"):
+        resnet.predict("Si", "SiO2")
+    other = Designs(("Si", "Ag"), core_index=[1], shell_index=[0], r_core=[10.0], t_shell=[10.0])
+    with pytest.raises(ValueError, match=r"material 'Ag' of the designs is unknown to this surrogate; known: \['Si'"):
+        resnet.predict(other)
+    soft = Designs(("Au", "Si", "SiO2"), p_core=[[1.0, 0, 0]], p_shell=[[0, 1.0, 0]], r_core=[10.0], t_shell=[5.0])
+    with pytest.raises(ValueError, match="soft designs must weigh this surrogate's materials"):
+        resnet.predict(soft)
+
+
+def test_generator_style_soft_designs_are_differentiable(resnet):
+    """Soft torch designs (what a generator's decode(hard=False) returns) carry gradients to their tensors."""
+    logits = torch.zeros(3, 3, requires_grad=True)
+    r = torch.tensor([20.0, 40.0, 60.0], requires_grad=True)
+    p = torch.softmax(logits, -1)
+    soft = Designs(resnet.materials, p_core=p, p_shell=p, r_core=r, t_shell=torch.full((3,), 10.0))
+    q_fwd, q_back = resnet.predict(soft)
+    assert isinstance(q_fwd, torch.Tensor) and q_fwd.dtype == torch.float64 and q_fwd.shape == (3, 64)
+    (q_fwd - q_back).sum().backward()
+    assert torch.isfinite(r.grad).all() and (r.grad != 0).all() and (logits.grad != 0).any()
 
 
 def test_decoding_matches_target_scaler(resnet, tiny_dataset):

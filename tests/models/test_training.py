@@ -1,6 +1,7 @@
 """Seeded end-to-end surrogate training on the tiny dataset: loss falls, resume is exact, mismatches refused."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -46,22 +47,36 @@ def test_loss_falls_and_checkpoint_complete(trained, tiny_dataset):
         assert key in payload
     assert payload["dataset"]["fingerprint"] == tiny_dataset.fingerprint
     assert payload["metrics"]["test"]["n"] == len(tiny_dataset.split("test"))
-    assert (out / "history.json").stat().st_size > 0  # the loss-curve plot is drawn by the CLI (report stage)
+    # the loop writes history.json (the loss-curve plot is drawn by the CLI, report stage)
+    recorded = json.loads((out / "history.json").read_text())
+    assert recorded["history"] == json.loads(json.dumps(history)) and recorded["stop_reason"] == "max_epochs"
     # weights are float32 and there is no optimizer state in the best checkpoint
     assert all(v.dtype in (torch.float32, torch.int64) for v in payload["modules"]["network"].values())
     assert "optimizers" not in payload
 
 
-def test_weighted_loss_run_and_weights(tiny_dataset, tmp_path):
-    """weighted_mse: weights are each point's share of its spectrum's rMAE; a run with it still learns."""
-    from kerker.models._fit_surrogate import _rmae_weights
+def test_rmae_weights_on_a_hand_computed_case():
+    """weighted_mse weights each point by its share of its spectrum's rMAE: q / mean_W(q)."""
+    from types import SimpleNamespace
 
-    idx = np.asarray(tiny_dataset.split("train"))[:5]
-    w = _rmae_weights(tiny_dataset, idx).numpy()
-    assert w.shape == (5, 2, np.asarray(tiny_dataset.wavelength).size)
-    np.testing.assert_allclose(w.mean(axis=2), 1.0, rtol=1e-6)
-    q_back = np.asarray(tiny_dataset.q_back)[idx]
-    np.testing.assert_allclose(w[:, 1], q_back / q_back.mean(axis=1, keepdims=True), rtol=1e-6)
+    from kerker.models.surrogate._fit import _rmae_weights
+
+    # spectrum means: Q_fwd [1, 1, 2] -> 4/3, Q_back [0, 1, 3] -> 4/3; second particle Q_fwd [2, 2, 2] -> 2,
+    # Q_back [1, 0, 5] -> 2
+    data = SimpleNamespace(q_fwd=np.array([[1.0, 1.0, 2.0], [2.0, 2.0, 2.0]]),
+                           q_back=np.array([[0.0, 1.0, 3.0], [1.0, 0.0, 5.0]]))
+    w = _rmae_weights(data, np.array([0, 1])).numpy()
+    assert w.shape == (2, 2, 3) and w.dtype == np.float32
+    np.testing.assert_allclose(w[0, 0], [0.75, 0.75, 1.5], rtol=1e-7)
+    np.testing.assert_allclose(w[0, 1], [0.0, 0.75, 2.25], rtol=1e-7)
+    np.testing.assert_allclose(w[1, 0], [1.0, 1.0, 1.0], rtol=1e-7)
+    np.testing.assert_allclose(w[1, 1], [0.5, 0.0, 2.5], rtol=1e-7)
+    # the rows are picked by index, in the order given
+    np.testing.assert_array_equal(_rmae_weights(data, np.array([1]))[0].numpy(), w[1])
+
+
+def test_weighted_loss_run(tiny_dataset, tmp_path):
+    """A run with the weighted loss still learns, and the checkpoint records the loss."""
     cfg = SurrogateTrainConfig(arch="resnet", epochs=10, loss="weighted_mse", **FAST)
     arch = dataclasses.replace(SMALL_RESNET, stem_hidden=(16,), activation="silu")
     best = train_surrogate(tiny_dataset, cfg, tmp_path, arch_config=arch, log=quiet)
@@ -72,13 +87,13 @@ def test_weighted_loss_run_and_weights(tiny_dataset, tmp_path):
 
 def test_rmae_loss_is_the_metric(trained, tiny_dataset):
     """The 'rmae' loss of decoded predictions equals the evaluation module's NumPy rMAE."""
-    from kerker.models._evaluation import rmae
-    from kerker.models._fit_surrogate import _loss, _loss_targets
+    from kerker.models import rmae
+    from kerker.models.surrogate._fit import _loss, _loss_targets
 
     model = Surrogate.from_checkpoint(trained[1])
     idx = np.asarray(tiny_dataset.split("val"))
     q = _loss_targets("rmae", model.preprocessing, tiny_dataset, idx)
-    z = model.eval()(torch.from_numpy(model.preprocessing.design_matrix(tiny_dataset, idx))).detach()
+    z = model.eval()(torch.from_numpy(model.preprocessing.design_matrix(tiny_dataset.designs(idx)))).detach()
     per_spectrum = _loss("rmae", model.preprocessing, z, q, None).numpy()
     pred = model.preprocessing.decode_targets(z).numpy()
     for k, name in enumerate(("q_fwd", "q_back")):
@@ -97,10 +112,21 @@ def test_losses_dividing_by_the_spectrum_refuse_a_zero_one(tiny_dataset, tmp_pat
         train_surrogate(bad, cfg, tmp_path, arch_config=SMALL_RESNET, log=quiet)
 
 
+def test_max_train_is_a_seeded_subset_of_the_train_split(tiny_dataset, tmp_path):
+    lines = []
+    cfg = SurrogateTrainConfig(arch="resnet", epochs=1, max_train=40, seed=2, **FAST)
+    train_surrogate(tiny_dataset, cfg, tmp_path, arch_config=SMALL_RESNET, log=lines.append)
+    assert any(" on 40 particles" in line for line in lines)
+    n_train = len(tiny_dataset.split("train"))
+    with pytest.raises(ValueError, match=f"n = 1000 is more than the {n_train} particles of split 'train'"):
+        train_surrogate(tiny_dataset, SurrogateTrainConfig(arch="resnet", epochs=1, max_train=1000, **FAST), tmp_path,
+                        arch_config=SMALL_RESNET, log=quiet)
+
+
 def test_fine_tune_from_checkpoint(trained, tiny_dataset, tmp_path):
     """init_from + rmae loss + frozen batch norm + cosine: starts from the weights, keeps the BN statistics,
     validates on the split's rMAE and records where it started."""
-    from kerker.models._evaluation import test_split_metrics
+    from kerker.models import test_split_metrics
 
     _, best = trained
     init = load_checkpoint(best)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from kerker.dataset.scalers import DesignEncoder
+from kerker.dataset import Dataset, DesignEncoder, Designs
 from kerker.models import (
     Critic,
     CriticConfig,
@@ -44,6 +44,10 @@ class DesignSet:
 
     def split(self, name):
         return self.splits[name]
+
+    # the real reader's methods: they only use the attributes above
+    indices = Dataset.indices
+    designs = Dataset.designs
 
 
 def grid_designs(materials=MATERIALS, sizes=6) -> DesignSet:
@@ -100,10 +104,12 @@ def test_generator_output_shapes_and_ranges():
         assert (head >= 0).all()
         torch.testing.assert_close(head.sum(dim=1), torch.ones(500), rtol=0, atol=1e-6)
     hard = gen.decode(z)
+    assert isinstance(hard, Designs) and not hard.is_soft and not hard.is_torch and hard.materials == MATERIALS
     for x in (hard.r_core, hard.t_shell):
         assert x.shape == (500,) and (x >= RANGE[0]).all() and (x <= RANGE[1]).all()
-    assert set(hard.core) <= set(MATERIALS) and hard.core.dtype == object
+    assert hard.core_index.dtype == np.int64 and set(hard.core_names) <= set(MATERIALS)
     soft = gen.decode(z, hard=False)
+    assert isinstance(soft, Designs) and soft.is_soft and soft.is_torch
     assert soft.p_core.shape == (500, 3) and soft.r_core.shape == (500,)
     assert (soft.r_core >= RANGE[0]).all() and (soft.r_core <= RANGE[1]).all()
 
@@ -122,16 +128,27 @@ def test_decode_round_trips_through_the_design_encoder():
     soft = gen.decode(z, hard=False)
     hard = gen.decode(z)
     enc = DesignEncoder(MATERIALS, RANGE, RANGE).fit()
-    # the generator's vector is the encoder's design vector: its inverse gives the hard designs
-    inv = enc.inverse_transform(soft.vector.detach().double().numpy())
+    vector = enc.transform(soft).detach()
+    # the encoded soft designs are the generator's output vector (what the critic sees)
+    torch.testing.assert_close(vector, gen(z).detach())
+    # their inverse gives the hard designs
+    inv = enc.inverse_transform(vector.double().numpy())
     np.testing.assert_array_equal(inv.core_index, hard.core_index)
     np.testing.assert_array_equal(inv.shell_index, hard.shell_index)
     np.testing.assert_allclose(inv.r_core, hard.r_core, rtol=1e-6)
+    np.testing.assert_array_equal(soft.hard().core_index.numpy(), hard.core_index)
     # and re-encoding the hard designs recovers the sizes and the argmax materials
-    again = enc.transform(hard.core_index, hard.shell_index, hard.r_core, hard.t_shell)
-    np.testing.assert_allclose(again[:, :2], soft.vector[:, :2].detach().numpy(), atol=1e-5)
+    again = enc.transform(hard)
+    np.testing.assert_allclose(again[:, :2], vector[:, :2].numpy(), atol=1e-5)
     np.testing.assert_array_equal(again[:, 2:5].argmax(1), soft.p_core.argmax(1).numpy())
-    np.testing.assert_array_equal(np.asarray(MATERIALS)[hard.core_index], hard.core)
+    np.testing.assert_array_equal(np.asarray(MATERIALS)[hard.core_index], hard.core_names)
+
+
+def test_one_encoder_for_real_and_generated_designs(tiny_run):
+    """train_wgan encodes the real designs with the generator's own encoder, not a second one."""
+    out, _ = tiny_run
+    gen = Generator.from_checkpoint(out / "best.pt")
+    assert gen.encoder.state_dict() == DesignEncoder(MATERIALS, RANGE, RANGE).fit().state_dict()
 
 
 def test_fixed_material_overrides_one_head():
@@ -139,12 +156,12 @@ def test_fixed_material_overrides_one_head():
     z = gen.sample_latent(100, seed=2)
     fixed = gen.decode(z, fix_core="Au")
     free = gen.decode(z)
-    assert set(fixed.core) == {"Au"}
-    np.testing.assert_array_equal(fixed.shell, free.shell)  # the other head and the sizes still follow z
+    assert set(fixed.core_names) == {"Au"}
+    np.testing.assert_array_equal(fixed.shell_index, free.shell_index)  # the other head and the sizes follow z
     np.testing.assert_array_equal(fixed.r_core, free.r_core)
     soft = gen.decode(z, hard=False, fix_shell=1)
     torch.testing.assert_close(soft.p_shell, torch.tensor([[0.0, 1.0, 0.0]]).expand(100, 3))
-    assert set(gen.sample(20, seed=0, fix_shell="SiO2").shell) == {"SiO2"}
+    assert set(gen.sample(20, seed=0, fix_shell="SiO2").shell_names) == {"SiO2"}
     with pytest.raises(ValueError, match=r"unknown material 'Ag'.*\['Si', 'SiO2', 'Au'\]"):
         gen.decode(z, fix_core="Ag")
     with pytest.raises(ValueError, match="outside 0..2"):
@@ -263,7 +280,7 @@ def test_fresh_critic_batches(tmp_path):
     b = train_wgan(grid_designs(), cfg, tmp_path / "b", generator_config=TINY_G, critic_config=TINY_C, log=quiet)
     assert a.history[0]["critic_loss"] == b.history[0]["critic_loss"]  # seeded through the loop's generator
     assert np.isfinite(a.history[0]["wasserstein"])
-    with pytest.raises(ValueError, match="critic_batches must be 'same' or 'fresh'"):
+    with pytest.raises(ValueError, match=r"WGANTrainConfig.critic_batches must be one of \('same', 'fresh'\); received 'new'"):
         WGANTrainConfig(critic_batches="new")
 
 
@@ -319,28 +336,31 @@ def test_mismatched_checkpoints_are_refused(tiny_run, tmp_path):
 
 
 def test_fidelity_metrics_of_the_uniform_grid():
-    data = grid_designs(sizes=100)  # 1-nm spacing: every 1-nm bin holds exactly one grid value
-    m = fidelity_metrics(data, materials=MATERIALS, r_range=RANGE, t_range=RANGE)
+    data = grid_designs(sizes=100).designs()  # 1-nm spacing: every 1-nm bin holds exactly one grid value
+    m = fidelity_metrics(data, r_range=RANGE, t_range=RANGE)
+    assert m["materials"]["names"] == list(MATERIALS)
     assert m["materials"]["max_abs_deviation_pp"] == pytest.approx(0.0, abs=1e-12)
     assert m["materials"]["core_chi2"]["statistic"] == pytest.approx(0.0, abs=1e-12)
     assert m["pairs"]["present"] == 9 and m["pairs"]["min_count"] == m["pairs"]["max_count"]
     assert m["sizes"]["r_core"]["coverage_1nm"] == 1.0 and m["sizes"]["r_core"]["n_bins_1nm"] == 99
     assert m["corners"]["fraction"] == 1.0 and m["corners"]["per_pair_fraction"] == 1.0
     # the paper's 2-nm grid hits only every other 1-nm bin
-    coarse = fidelity_metrics(grid_designs(sizes=50), materials=MATERIALS, r_range=RANGE, t_range=RANGE)
+    coarse = fidelity_metrics(grid_designs(sizes=50).designs(), r_range=RANGE, t_range=RANGE)
     assert coarse["sizes"]["t_shell"]["coverage_1nm"] == pytest.approx(50 / 99)
 
 
 def test_fidelity_metrics_detect_collapse():
-    one = grid_designs(sizes=4)
+    one = grid_designs(sizes=4).designs()
     keep = (one.core_index == 0) & (one.shell_index == 2) & (one.r_core < 50)
-    collapsed = DesignSet(MATERIALS, one.r_core[keep], one.t_shell[keep], one.core_index[keep], one.shell_index[keep])
-    m = fidelity_metrics(collapsed, materials=MATERIALS, r_range=RANGE, t_range=RANGE, reference=one)
+    collapsed = one[keep]
+    m = fidelity_metrics(collapsed, r_range=RANGE, t_range=RANGE, reference=one)
     assert m["pairs"]["present"] == 1
     assert m["materials"]["max_abs_deviation_pp"] == pytest.approx(100 * (1 - 1 / 3))
     assert m["materials"]["core_chi2"]["p_value"] < 1e-3
     assert m["sizes"]["r_core"]["ks_vs_training"] == pytest.approx(0.5)
     assert m["corners"]["fraction"] == 0.5  # only the two small-radius corners
+    with pytest.raises(TypeError, match="expected a kerker.dataset.Designs batch"):
+        fidelity_metrics(grid_designs(sizes=4), r_range=RANGE, t_range=RANGE)
 
 
 def test_latent_smoothness_counts():

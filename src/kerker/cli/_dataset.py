@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 
@@ -86,6 +85,7 @@ def register(subparsers) -> None:
     info.set_defaults(func=_run_info)
 
 
+# option (argparse dest) -> DatasetConfig field
 _OVERRIDES = {
     "materials": "materials",
     "sampling": "sampling",
@@ -97,6 +97,7 @@ _OVERRIDES = {
     "n_wl": "n_wavelengths",
     "env": "env",
     "extrapolate": "extrapolation",
+    "split": "split",
     "seed": "seed",
     "chunk_size": "chunk_size",
     "dtype": "dtype",
@@ -104,33 +105,15 @@ _OVERRIDES = {
 
 
 def config_from_args(args):
-    """The DatasetConfig of a ``dataset build`` command line: preset, then explicit options."""
-    from kerker.dataset import PRESETS, DatasetConfig
+    """The DatasetConfig of a ``dataset build`` command line: the preset with the options given."""
+    from kerker.dataset import DatasetConfig
 
-    fields = PRESETS[args.config].to_dict()
-    for arg, name in _OVERRIDES.items():
-        value = getattr(args, arg)
-        if value is not None:
-            fields[name] = value
+    overrides = {name: getattr(args, arg) for arg, name in _OVERRIDES.items() if getattr(args, arg) is not None}
     for axis in ("r_core", "t_shell"):
         lo, hi = getattr(args, f"{axis}_min"), getattr(args, f"{axis}_max")
-        current = list(fields[f"{axis}_range"])
-        fields[f"{axis}_range"] = [current[0] if lo is None else lo, current[1] if hi is None else hi]
-    if fields["sampling"] == "grid":
-        fields["n_particles"] = None
-    # The preset's split only fits the preset's size; recompute unless given explicitly.
-    fields["split"] = args.split if args.split is not None else None
-    if args.split is None and _same_size(PRESETS[args.config], fields):
-        fields["split"] = PRESETS[args.config].to_dict()["split"]
-    return DatasetConfig.from_dict(fields)
-
-
-def _same_size(preset, fields) -> bool:
-    keys = ("materials", "sampling", "n_r_core", "n_t_shell", "n_particles")
-    return all(
-        list(v) == list(fields[k]) if isinstance(v, tuple) else v == fields[k]
-        for k, v in ((k, getattr(preset, k)) for k in keys)
-    )
+        if lo is not None or hi is not None:
+            overrides[f"{axis}_range"] = (lo, hi)  # an end left None keeps the preset's
+    return DatasetConfig.from_preset(args.config, **overrides)
 
 
 def _run_build(args) -> int:
@@ -172,5 +155,5 @@ def _run_info(args) -> int:
         print(f"extrapolated  {name}: '{entry['policy']}' at {len(held)} wavelengths ({min(held):g}-{max(held):g} nm)")
     for rec in ds.metadata["materials"]:
         print(f"material      {rec['name']:6s} sha256 {str(rec['sha256'])[:12]}  {rec['source']}")
-    print("config        " + json.dumps({k: v for k, v in dataclasses.asdict(cfg).items()}))
+    print("config        " + json.dumps(cfg.to_dict()))
     return 0

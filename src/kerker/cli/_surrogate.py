@@ -117,9 +117,10 @@ _LOSS_LABELS = {
 
 
 def _run_train(args) -> int:
+    from kerker._artifacts import provenance, write_json_atomic
     from kerker.dataset import open_dataset
     from kerker.models import MLPConfig, ResNetConfig, SurrogateTrainConfig, train_surrogate
-    from kerker.report import plot_loss_curves, provenance, write_json_atomic
+    from kerker.report import plot_loss_curves
 
     config = SurrogateTrainConfig(
         arch=args.arch,
@@ -168,10 +169,9 @@ def _run_train(args) -> int:
 
 
 def _run_evaluate(args) -> int:
-    import numpy as np
-
+    from kerker._artifacts import provenance, write_json_atomic
     from kerker.models import SHIPPED_SURROGATES, Surrogate, evaluate_surrogate, load_surrogate
-    from kerker.report import plot_rmae_histograms, plot_spectra_comparison, provenance, write_json_atomic
+    from kerker.report import plot_rmae_histograms, plot_spectra_comparison
 
     if args.data is None and not args.off_grid:
         raise ValueError("nothing to evaluate: give --data for the test split and/or --off-grid N > 0")
@@ -184,9 +184,8 @@ def _run_evaluate(args) -> int:
         from kerker.dataset import open_dataset
 
         dataset = open_dataset(args.data)
-        model.check_dataset(dataset)
     print(f"evaluating {model}")
-    result = evaluate_surrogate(model, dataset, off_grid=args.off_grid, seed=args.seed, log=log_line)
+    result = evaluate_surrogate(model, dataset, off_grid=args.off_grid, seed=args.seed, examples=6, log=log_line)
     files = []
     summary = {}
     for part, name in (("test", "test split"), ("off_grid", "off-grid")):
@@ -203,19 +202,10 @@ def _run_evaluate(args) -> int:
         files.append(plot_rmae_histograms(values, args.out / f"rmae_{part}.png",
                                           title=f"{model.arch} surrogate, {name} ({r['n']} spectra)",
                                           reference=_PAPER_RMAE if part == "test" else None))
-    if dataset is not None:
-        test = np.asarray(dataset.split("test"))
-        idx = test[np.linspace(0, test.size - 1, 6).astype(int)]  # spread over the material pairs
-        core = [model.materials[i] for i in np.asarray(dataset.core_index)[idx]]
-        shell = [model.materials[i] for i in np.asarray(dataset.shell_index)[idx]]
-        r_core = np.asarray(dataset.r_core)[idx]
-        t_shell = np.asarray(dataset.t_shell)[idx]
-        q_fwd, q_back = model.predict(core, shell, r_core, t_shell)
-        labels = [f"{c} {r:.1f} nm / {s} {t:.1f} nm" for c, s, r, t in zip(core, shell, r_core, t_shell)]
+    if "examples" in result:
+        ex = result["examples"]
         files.append(plot_spectra_comparison(
-            model.wavelength,
-            {"Q_fwd": np.asarray(dataset.q_fwd)[idx], "Q_back": np.asarray(dataset.q_back)[idx]},
-            {"Q_fwd": q_fwd, "Q_back": q_back}, labels, args.out / "spectra_examples.png",
+            model.wavelength, ex["exact"], ex["predicted"], ex["labels"], args.out / "spectra_examples.png",
             title=f"{model.arch} surrogate (dots) vs exact Mie (lines), test particles"))
     config = {"checkpoint": str(args.checkpoint), "data": str(args.data) if args.data else None,
               "off_grid": args.off_grid, "seed": args.seed}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from kerker.cli._groups import command_group, log_line, parse_ints, parse_numbers
@@ -104,15 +103,10 @@ def _run_train(args) -> int:
     command = {"argv": ["kerker", *sys.argv[1:]], "data": str(args.data), "config": config.to_dict(),
                "generator": gcfg.to_dict(), "critic": ccfg.to_dict()}
     write_json_atomic(args.out / "run.json", {"provenance": provenance(command, seed=args.seed)})
-    t0 = time.perf_counter()
     result = train_wgan(dataset, config, args.out, generator_config=gcfg, critic_config=ccfg, resume=args.resume,
                         command={"argv": command["argv"]}, log=log_line)
-    wall = time.perf_counter() - t0
-    train_time = float(sum(r["time_s"] for r in result.history))
-    write_json_atomic(args.out / "history.json", {"history": result.history, "stop_reason": result.stop_reason,
-                                                  "train_time_s": train_time, "wall_time_this_session_s": wall})
     plot_wgan_losses(result.history, args.out / "losses.png", title="WGAN-GP training")
-    print(f"training time {train_time:.0f} s over {len(result.history)} epochs")
+    print(f"training time {result.train_time_s:.0f} s over {len(result.history)} epochs")
     print(f"wrote {args.out / 'best.pt'}, {args.out / 'last.pt'}, {args.out / 'history.json'}, {args.out / 'losses.png'}")
     return 0
 
@@ -166,18 +160,14 @@ def _run_evaluate(args) -> int:
     ]
     config = {"checkpoint": str(args.checkpoint), "data": str(args.data) if args.data else None,
               "samples": args.samples, "lines": args.lines, "steps": args.steps, "seed": args.seed}
-    info = getattr(generator, "info", {})
-    history = (payload or {}).get("history") or info.get("history") or []
-    training = {"command": info.get("command"), "train_config": info.get("train_config"),
-                "epochs": len(history), "train_time_s": float(sum(r.get("time_s", 0.0) for r in history))}
-    summary = {"provenance": provenance(config, seed=args.seed), "run": training, **metrics}
+    summary = {"provenance": provenance(config, seed=args.seed), **metrics}
     files.append(write_json_atomic(args.out / "fidelity.json", summary))
     if args.export is not None:
         if payload is None:
             raise ValueError("--export needs a training checkpoint (--checkpoint PATH), not the shipped generator")
         files.append(export_generator(payload, args.export, metrics=metrics,
                                       note={"evaluate_argv": ["kerker", *sys.argv[1:]],
-                                            "train_time_s": training["train_time_s"]}))
+                                            "train_time_s": metrics["run"]["train_time_s"]}))
     for path in files:
         print(f"wrote {path}")
     return 0

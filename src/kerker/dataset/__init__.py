@@ -2,9 +2,15 @@
 
 Build the paper's set (7 x 7 materials, 50 x 50 sizes in 1-100 nm, 64 wavelengths in
 400-800 nm, 122,500 particles) with ``kerker dataset build`` or :func:`build_dataset`,
-read it with :func:`open_dataset`. The fitted, invertible transformers that map designs
-and spectra to network inputs and targets live in :mod:`kerker.dataset.scalers`. Format,
-resume semantics and provenance: ``docs/dataset.md``.
+read it with :func:`open_dataset`. A batch of designs, from the dataset or anywhere else,
+is a :class:`Designs` (``Dataset.designs(Dataset.indices("train", n=1000))``). The fitted,
+invertible transformers that map designs and spectra to network inputs and targets live
+in :mod:`kerker.dataset.scalers`. Format, resume semantics and provenance:
+``docs/dataset.md``.
+
+Modules: ``_config.py`` (DatasetConfig, presets), ``_designs.py`` (Designs),
+``_generate.py`` (the resumable build), ``_store.py`` (the HDF5 layout),
+``_dataset.py`` (open_dataset, Dataset), ``scalers/`` (the fitted transformers).
 
 Examples
 --------
@@ -16,8 +22,10 @@ Examples
 """
 
 from kerker.dataset._config import PRESETS, DatasetConfig
-from kerker.dataset._generate import build_dataset, dataset_particles, dataset_split, material_permittivities
-from kerker.dataset._store import TARGETS, Dataset, open_dataset
+from kerker.dataset._dataset import Dataset, open_dataset
+from kerker.dataset._designs import Designs
+from kerker.dataset._generate import build_dataset, dataset_particles, dataset_split
+from kerker.dataset._store import TARGETS
 from kerker.dataset.scalers import DesignEncoder, Log1pMinMaxScaler, MinMaxScaler, OneHotEncoder
 
 __all__ = [
@@ -26,12 +34,12 @@ __all__ = [
     "Dataset",
     "DatasetConfig",
     "DesignEncoder",
+    "Designs",
     "Log1pMinMaxScaler",
     "MinMaxScaler",
     "OneHotEncoder",
     "build_dataset",
     "dataset_particles",
     "dataset_split",
-    "material_permittivities",
     "open_dataset",
 ]

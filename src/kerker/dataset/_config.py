@@ -1,13 +1,12 @@
-"""The frozen configuration of a core-shell dataset and its named presets."""
+"""The frozen configuration of a core-shell dataset and its named presets (on :class:`kerker._config.Config`)."""
 
 from __future__ import annotations
 
-import dataclasses
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from kerker._config import Config, choice, integer, interval, number, positive_float, positive_int
 from kerker.materials import PAPER_MATERIALS, material
 
 __all__ = ["DatasetConfig", "PRESETS", "SAMPLINGS"]
@@ -20,7 +19,7 @@ _PAPER_SPLIT = (108_000, 12_000, 2_500)
 
 
 @dataclass(frozen=True)
-class DatasetConfig:
+class DatasetConfig(Config):
     """Everything that determines a dataset's contents (frozen; validated on construction).
 
     Two configs that compare equal produce bit-identical files (same machine, same
@@ -86,7 +85,6 @@ class DatasetConfig:
     dtype: str = "float32"
 
     def __post_init__(self):
-        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
         # materials
         mats = self.materials
         if isinstance(mats, str) or not isinstance(mats, (tuple, list)) or not mats:
@@ -104,14 +102,13 @@ class DatasetConfig:
             raise ValueError(
                 f"DatasetConfig.materials holds at most 127 materials (int8 indices); received {len(canonical)}"
             )
-        set_("materials", tuple(canonical))
-        if self.sampling not in SAMPLINGS:
-            raise ValueError(f"DatasetConfig.sampling must be one of {SAMPLINGS}; received {self.sampling!r}")
-        # ranges
-        set_("r_core_range", _range("r_core_range", self.r_core_range, strictly_positive=True))
-        set_("t_shell_range", _range("t_shell_range", self.t_shell_range, strictly_positive=False))
-        set_("n_r_core", _count("n_r_core", self.n_r_core))
-        set_("n_t_shell", _count("n_t_shell", self.n_t_shell))
+        self._set("materials", tuple(canonical))
+        self._check("sampling", choice, SAMPLINGS)
+        # sizes
+        self._check("r_core_range", interval, strict_lower=True)
+        self._check("t_shell_range", interval, strict_lower=False)
+        self._check("n_r_core", positive_int)
+        self._check("n_t_shell", positive_int)
         if self.sampling == "grid":
             if self.n_particles is not None:
                 raise ValueError(
@@ -122,25 +119,18 @@ class DatasetConfig:
         else:
             if self.n_particles is None:
                 raise ValueError("DatasetConfig.n_particles is required for sampling='random' (an int >= 1)")
-            set_("n_particles", _count("n_particles", self.n_particles))
+            self._check("n_particles", positive_int)
         # wavelengths and medium
-        wl_min = _real("wavelength_min", self.wavelength_min)
-        wl_max = _real("wavelength_max", self.wavelength_max)
-        n_wl = _count("n_wavelengths", self.n_wavelengths)
+        wl_min = self._check("wavelength_min", number)
+        wl_max = self._check("wavelength_max", number)
+        n_wl = self._check("n_wavelengths", positive_int)
         if not 0 < wl_min <= wl_max or (n_wl > 1 and wl_min == wl_max):
             raise ValueError(
                 "DatasetConfig needs 0 < wavelength_min < wavelength_max (equal only with n_wavelengths=1); "
                 f"received wavelength_min={wl_min}, wavelength_max={wl_max}, n_wavelengths={n_wl}"
             )
-        set_("wavelength_min", wl_min)
-        set_("wavelength_max", wl_max)
-        set_("n_wavelengths", n_wl)
-        env = _real("env", self.env)
-        if not env > 0:
-            raise ValueError(f"DatasetConfig.env (refractive index of the medium) must be > 0; received {env}")
-        set_("env", env)
-        if self.extrapolation not in _POLICIES:
-            raise ValueError(f"DatasetConfig.extrapolation must be one of {_POLICIES}; received {self.extrapolation!r}")
+        self._check("env", positive_float, what="refractive index of the medium")
+        self._check("extrapolation", choice, _POLICIES)
         if self.extrapolation == "error":
             for name in self.materials:
                 lo, hi = material(name).wavelength_range
@@ -157,21 +147,20 @@ class DatasetConfig:
             n_test = round(n * _PAPER_SPLIT[2] / sum(_PAPER_SPLIT))
             split = (n - n_val - n_test, n_val, n_test)
         else:
-            if isinstance(self.split, str) or len(self.split) != 3:
+            if isinstance(self.split, str) or not hasattr(self.split, "__len__") or len(self.split) != 3:
                 raise ValueError(
                     f"DatasetConfig.split must be three counts (train, val, test); received {self.split!r}"
                 )
-            split = tuple(_count(f"split[{i}]", c, minimum=0) for i, c in enumerate(self.split))
+            split = tuple(integer(f"DatasetConfig.split[{i}]", c, minimum=0) for i, c in enumerate(self.split))
             if sum(split) != n:
                 raise ValueError(
                     f"DatasetConfig.split counts must add up to the number of particles {n}; received {split} "
                     f"(sum {sum(split)})"
                 )
-        set_("split", split)
-        set_("seed", _count("seed", self.seed, minimum=0))
-        set_("chunk_size", _count("chunk_size", self.chunk_size))
-        if self.dtype not in _DTYPES:
-            raise ValueError(f"DatasetConfig.dtype must be one of {_DTYPES}; received {self.dtype!r}")
+        self._set("split", split)
+        self._check("seed", integer, minimum=0)
+        self._check("chunk_size", positive_int)
+        self._check("dtype", choice, _DTYPES)
 
     @property
     def size(self) -> int:
@@ -189,49 +178,64 @@ class DatasetConfig:
         """The wavelength grid in nm, float64, shape (W,)."""
         return np.linspace(self.wavelength_min, self.wavelength_max, self.n_wavelengths)
 
-    def to_dict(self) -> dict:
-        """Plain JSON-able dict (tuples become lists); inverse of :meth:`from_dict`."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
-
     @classmethod
-    def from_dict(cls, data: dict) -> DatasetConfig:
-        """Config from :meth:`to_dict` output; unknown keys are an error."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
+    def from_preset(cls, name: str, **overrides) -> DatasetConfig:
+        """A named preset (:data:`PRESETS`) with some fields replaced.
+
+        Parameters
+        ----------
+        name : str
+            One of :data:`PRESETS` (``"paper"``, ``"offgrid"``, ``"tiny"``).
+        **overrides
+            DatasetConfig fields to replace. Either end of ``r_core_range`` /
+            ``t_shell_range`` may be None to keep the preset's end. Unless given,
+            ``n_particles`` is dropped when the result samples a grid, and the preset's
+            ``split`` is kept only if the result has the preset's particles (same
+            materials, sampling, grid and particle count); otherwise it is rescaled from
+            the paper's fractions.
+
+        Returns
+        -------
+        DatasetConfig
+            Validated, as any config.
+
+        Raises
+        ------
+        ValueError
+            Unknown preset (the message lists them), an override that is not a field
+            (named), or an invalid resulting config.
+
+        Examples
+        --------
+        >>> cfg = DatasetConfig.from_preset("tiny", n_wavelengths=8, r_core_range=(None, 50.0))
+        >>> cfg.materials, cfg.n_wavelengths, cfg.r_core_range, cfg.split
+        (('Si', 'Au'), 8, (1.0, 50.0), (226, 25, 5))
+        """
+        if name not in PRESETS:
+            raise ValueError(f"unknown DatasetConfig preset {name!r}; presets: {sorted(PRESETS)}")
+        preset = PRESETS[name]
+        fields = preset.to_dict()
+        unknown = sorted(set(overrides) - set(fields))
         if unknown:
-            raise ValueError(f"unknown DatasetConfig fields {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
-
-    def differences(self, other: DatasetConfig) -> list[str]:
-        """Human-readable ``field: self -> other`` lines for every field that differs."""
-        a, b = self.to_dict(), other.to_dict()
-        return [f"{k}: {a[k]!r} -> {b[k]!r}" for k in a if a[k] != b[k]]
-
-
-def _range(name, value, *, strictly_positive):
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"DatasetConfig.{name} must be two numbers (lo, hi) in nm; received {value!r}") from None
-    ok = (lo > 0 if strictly_positive else lo >= 0) and hi >= lo and np.isfinite(hi)
-    if not ok:
-        rule = "0 < lo <= hi" if strictly_positive else "0 <= lo <= hi"
-        raise ValueError(f"DatasetConfig.{name} must satisfy {rule} (nm, finite); received {value!r}")
-    return (lo, hi)
+            raise ValueError(f"unknown DatasetConfig fields {unknown}; known: {sorted(fields)}")
+        for key, value in overrides.items():
+            if key in ("r_core_range", "t_shell_range") and isinstance(value, (tuple, list)) and len(value) == 2:
+                value = [fields[key][i] if v is None else v for i, v in enumerate(value)]
+            fields[key] = value
+        if fields["sampling"] == "grid" and "n_particles" not in overrides:
+            fields["n_particles"] = None
+        if "split" not in overrides:
+            same = all(_plain(getattr(preset, k)) == _plain(fields[k]) for k in _SIZE_FIELDS)
+            fields["split"] = fields["split"] if same else None
+        return cls.from_dict(fields)
 
 
-def _count(name, value, *, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"DatasetConfig.{name} must be an int; received {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"DatasetConfig.{name} must be >= {minimum}; received {value}")
-    return int(value)
+# The fields that fix a dataset's particles (and so whether a preset's split still fits).
+_SIZE_FIELDS = ("materials", "sampling", "n_r_core", "n_t_shell", "n_particles")
 
 
-def _real(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise TypeError(f"DatasetConfig.{name} must be a finite real number; received {value!r}")
-    return float(value)
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
 
 
 PRESETS: dict[str, DatasetConfig] = {

@@ -26,8 +26,9 @@ from kerker.dataset._store import (
     read_header,
     set_complete,
 )
+from kerker.materials import permittivity_table
 
-__all__ = ["build_dataset", "dataset_particles", "dataset_split", "material_permittivities"]
+__all__ = ["build_dataset", "dataset_particles", "dataset_split"]
 
 
 def dataset_particles(config: DatasetConfig) -> dict[str, np.ndarray]:
@@ -75,14 +76,6 @@ def dataset_split(config: DatasetConfig) -> dict[str, np.ndarray]:
     n_train, n_val, _ = config.split
     parts = (perm[:n_train], perm[n_train : n_train + n_val], perm[n_train + n_val :])
     return {name: np.sort(p).astype(np.int64) for name, p in zip(("train", "val", "test"), parts, strict=True)}
-
-
-def material_permittivities(config: DatasetConfig) -> np.ndarray:
-    """Relative permittivity table of ``config.materials`` on the wavelength grid, (M, W) complex128."""
-    from kerker.materials import material
-
-    wl = config.wavelength()
-    return np.stack([material(m).with_extrapolation(config.extrapolation).permittivity(wl) for m in config.materials])
 
 
 def _compute_chunk(config, particles, eps, k) -> dict[str, np.ndarray]:
@@ -146,7 +139,7 @@ def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     particles = dataset_particles(config)
-    eps = material_permittivities(config)
+    eps = permittivity_table(config.materials, config.wavelength(), extrapolation=config.extrapolation)
     if partial.exists():
         handle = open_partial(partial, config)
         report.message(f"resuming {partial}: {int(handle['done'][...].sum())}/{config.n_chunks} chunks done")

@@ -1,4 +1,4 @@
-"""The HDF5 layout of a kerker dataset: writing it, validating it, reading it.
+"""The HDF5 layout of a kerker dataset: creating it, validating it, reading its header.
 
 Layout (N particles, W wavelengths, M materials, K chunks)::
 
@@ -21,7 +21,6 @@ simply not marked done.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from datetime import datetime, timezone
@@ -31,12 +30,13 @@ import numpy as np
 
 from kerker.dataset._config import DatasetConfig
 
-__all__ = ["Dataset", "TARGETS", "open_dataset"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "SPLITS", "TARGETS", "check_compatible", "check_structure", "create_partial",
+           "file_header", "fingerprint", "open_file", "open_partial", "read_header", "set_complete"]
 
 FORMAT = "kerker.dataset"
 FORMAT_VERSION = 1
 TARGETS = ("q_fwd", "q_back", "q_ext", "q_sca", "q_abs")
-_SPLITS = ("train", "val", "test")
+SPLITS = ("train", "val", "test")
 
 
 def _h5py():
@@ -100,7 +100,7 @@ def create_partial(path: Path, config: DatasetConfig, particles: dict, split: di
             "fingerprint": fp,
             "extrapolation": {"policy": config.extrapolation, "materials": _extrapolated(records, wavelength)},
             "n_particles": config.size,
-            "split_sizes": {name: len(split[name]) for name in _SPLITS},
+            "split_sizes": {name: len(split[name]) for name in SPLITS},
             "units": {"r_core": "nm", "t_shell": "nm", "wavelength": "nm (vacuum)", "q_*": "efficiency (1)"},
             "solver": "kerker.mie.efficiencies (exact core-shell Mie, Wiscombe+3 truncation)",
         }
@@ -121,7 +121,7 @@ def create_partial(path: Path, config: DatasetConfig, particles: dict, split: di
         f.create_dataset("t_shell", data=particles["t_shell"].astype(np.float64))
         f.create_dataset("core_index", data=particles["core_index"].astype(np.int8))
         f.create_dataset("shell_index", data=particles["shell_index"].astype(np.int8))
-        for name in _SPLITS:
+        for name in SPLITS:
             f.create_dataset(f"split/{name}", data=split[name].astype(np.int64))
         for name in TARGETS:
             dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
@@ -143,7 +143,7 @@ def create_partial(path: Path, config: DatasetConfig, particles: dict, split: di
     return f
 
 
-def _open(path: Path, mode: str):
+def open_file(path: Path, mode: str):
     h5py = _h5py()
     if not path.exists():
         raise FileNotFoundError(f"no dataset at {path}; build one with `kerker dataset build --out {path}`")
@@ -156,7 +156,7 @@ def _open(path: Path, mode: str):
         raise ValueError(f"{path} is not a kerker dataset / is corrupt: HDF5 cannot open it ({text})") from err
 
 
-def _header(f, path: Path) -> dict:
+def file_header(f, path: Path) -> dict:
     """Format, config and flags from an open file; raises ValueError for anything foreign."""
     fmt = f.attrs.get("format")
     if fmt != FORMAT:
@@ -179,8 +179,8 @@ def _header(f, path: Path) -> dict:
 def read_header(path) -> dict:
     """Header of the dataset file at ``path`` (config, metadata, fingerprint, complete)."""
     path = Path(path)
-    with _open(path, "r") as f:
-        return _header(f, path)
+    with open_file(path, "r") as f:
+        return file_header(f, path)
 
 
 def check_compatible(header: dict, config: DatasetConfig, path: Path) -> None:
@@ -211,11 +211,11 @@ def check_compatible(header: dict, config: DatasetConfig, path: Path) -> None:
 
 def open_partial(path: Path, config: DatasetConfig):
     """Open an unfinished build for resumption after checking it matches ``config``."""
-    f = _open(path, "r+")
+    f = open_file(path, "r+")
     try:
-        header = _header(f, path)
+        header = file_header(f, path)
         check_compatible(header, config, path)
-        _check_structure(f, header["config"], path)
+        check_structure(f, header["config"], path)
     except BaseException:
         f.close()
         raise
@@ -229,7 +229,7 @@ def set_complete(f) -> None:
     f.flush()
 
 
-def _check_structure(f, config: DatasetConfig, path: Path) -> None:
+def check_structure(f, config: DatasetConfig, path: Path) -> None:
     n, w, k = config.size, config.n_wavelengths, config.n_chunks
     expected = {
         "wavelength": (w,),
@@ -240,7 +240,7 @@ def _check_structure(f, config: DatasetConfig, path: Path) -> None:
         "shell_index": (n,),
         "done": (k,),
         **{name: (n, w) for name in TARGETS},
-        **{f"split/{s}": (c,) for s, c in zip(_SPLITS, config.split, strict=True)},
+        **{f"split/{s}": (c,) for s, c in zip(SPLITS, config.split, strict=True)},
     }
     for name, shape in expected.items():
         if name not in f:
@@ -252,126 +252,3 @@ def _check_structure(f, config: DatasetConfig, path: Path) -> None:
     names = tuple(s.decode() if isinstance(s, bytes) else str(s) for s in f["materials"][...])
     if names != config.materials:
         raise ValueError(f"{path} is corrupt: stored materials {names} do not match its config {config.materials}")
-
-
-def open_dataset(path) -> Dataset:
-    """Open a complete kerker dataset.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        An HDF5 file written by :func:`build_dataset` / ``kerker dataset build``.
-
-    Returns
-    -------
-    Dataset
-        Inputs, split and metadata are read now; the (N, W) efficiency arrays on first
-        access.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no file at ``path``.
-    ValueError
-        If the file is not a kerker dataset, is corrupt or truncated, lacks a dataset,
-        or is incomplete (an unfinished build: re-run the build to resume it).
-
-    Examples
-    --------
-    >>> ds = open_dataset("data/coreshell.h5")          # doctest: +SKIP
-    >>> ds.q_fwd[ds.split("test")].shape                 # doctest: +SKIP
-    (2500, 64)
-    """
-    path = Path(path)
-    with _open(path, "r") as f:
-        header = _header(f, path)
-        config = header["config"]
-        _check_structure(f, config, path)
-        done = f["done"][...]
-        if not header["complete"] or not done.all():
-            raise ValueError(
-                f"{path} is incomplete ({int(done.sum())}/{done.size} chunks computed): an unfinished build. "
-                "Run the same `kerker dataset build` command again to resume it"
-            )
-        records = header["metadata"].get("materials", [])
-        fp = fingerprint(config, f["wavelength"][...], [r.get("sha256") for r in records])
-        if fp != header["fingerprint"]:
-            raise ValueError(f"{path} is corrupt: its fingerprint does not match its config and material records")
-        arrays = {
-            "wavelength": f["wavelength"][...].astype(np.float64),
-            "r_core": f["r_core"][...].astype(np.float64),
-            "t_shell": f["t_shell"][...].astype(np.float64),
-            "core_index": f["core_index"][...].astype(np.int64),
-            "shell_index": f["shell_index"][...].astype(np.int64),
-            **{f"split/{s}": f[f"split/{s}"][...].astype(np.int64) for s in _SPLITS},
-        }
-        metadata = dict(header["metadata"], completed_utc=str(f.attrs.get("completed_utc", "")))
-    return Dataset(path, config, header["fingerprint"], metadata, arrays)
-
-
-class Dataset:
-    """A complete core-shell dataset, opened by :func:`open_dataset` (read-only).
-
-    Attributes
-    ----------
-    path : pathlib.Path
-    config : DatasetConfig
-    materials : tuple of str
-        ``core_index``/``shell_index`` index this tuple.
-    wavelength : ndarray, float64, shape (W,)
-        Vacuum wavelengths in nm.
-    r_core, t_shell : ndarray, float64, shape (N,)
-        Core radius and shell thickness in nm.
-    core_index, shell_index : ndarray, int64, shape (N,)
-    q_fwd, q_back, q_ext, q_sca, q_abs : ndarray, shape (N, W)
-        Efficiencies in the stored dtype (float32 by default), loaded on first access.
-    fingerprint : str
-        sha256 of config, wavelengths and material data; equal for equal configs.
-    metadata : dict
-        Config, seed, kerker version, material provenance, extrapolation policy, times.
-    r_range, t_range : (float, float)
-        The config's size ranges in nm (use these, not the data, to fit scalers).
-    """
-
-    def __init__(self, path: Path, config: DatasetConfig, fingerprint: str, metadata: dict, arrays: dict):
-        self.path = path
-        self.config = config
-        self.fingerprint = fingerprint
-        self.metadata = metadata
-        self.materials = config.materials
-        self.wavelength = arrays["wavelength"]
-        self.r_core = arrays["r_core"]
-        self.t_shell = arrays["t_shell"]
-        self.core_index = arrays["core_index"]
-        self.shell_index = arrays["shell_index"]
-        self._splits = {s: arrays[f"split/{s}"] for s in _SPLITS}
-        self.r_range = config.r_core_range
-        self.t_range = config.t_shell_range
-
-    def __len__(self) -> int:
-        return self.config.size
-
-    def __repr__(self) -> str:
-        sizes = "/".join(str(len(self._splits[s])) for s in _SPLITS)
-        return (
-            f"Dataset({str(self.path)!r}, {len(self)} particles x {self.wavelength.size} wavelengths, "
-            f"materials={self.materials}, split train/val/test={sizes})"
-        )
-
-    def split(self, name: str) -> np.ndarray:
-        """Sorted int64 particle indices of split ``name`` ("train", "val" or "test")."""
-        if name not in self._splits:
-            raise ValueError(f"split name must be one of {_SPLITS}; received {name!r}")
-        return self._splits[name]
-
-    def _target(self, name: str) -> np.ndarray:
-        with _open(self.path, "r") as f:
-            if str(f.attrs.get("fingerprint")) != self.fingerprint:
-                raise ValueError(f"{self.path} was replaced by a different dataset since it was opened; open it again")
-            return f[name][...]
-
-    q_fwd = functools.cached_property(lambda self: self._target("q_fwd"))
-    q_back = functools.cached_property(lambda self: self._target("q_back"))
-    q_ext = functools.cached_property(lambda self: self._target("q_ext"))
-    q_sca = functools.cached_property(lambda self: self._target("q_sca"))
-    q_abs = functools.cached_property(lambda self: self._target("q_abs"))

@@ -25,6 +25,7 @@ from kerker.materials._refractiveindex import (
     load_refractiveindex_yaml,
     material,
 )
+from kerker.materials._table import permittivity_table
 
 __all__ = [
     "EXTRAPOLATION_POLICIES",
@@ -34,4 +35,5 @@ __all__ = [
     "constant",
     "load_refractiveindex_yaml",
     "material",
+    "permittivity_table",
 ]

@@ -6,17 +6,13 @@ shuffling with a ``torch.Generator``, step-wise batch sizes, learning-rate sched
 progress lines, early stopping on a monitored metric, atomic checkpoints (``last.pt``
 every epoch for resuming, ``best.pt`` whenever the monitored metric improves) and an
 exact resume (modules, optimizers, generator state, history and patience counter are all
-restored, so an interrupted run continues as if it had never stopped).
-
-Checkpoints are ``torch.save`` dicts of tensors and plain Python values (no pickled
-classes), loadable with ``torch.load(..., weights_only=True)``.
+restored, so an interrupted run continues as if it had never stopped) and the run's
+``history.json``. The checkpoint format lives in :mod:`kerker.models.checkpoint`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +21,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-__all__ = ["TrainingResult", "load_checkpoint", "resume_payload", "run_training", "save_checkpoint"]
+from kerker._artifacts import write_json_atomic
+from kerker.models.checkpoint import save_checkpoint
+
+__all__ = ["TrainingResult", "run_training"]
 
 StepFn = Callable[[torch.Tensor, torch.Generator], dict[str, float]]
 
@@ -45,61 +44,29 @@ class TrainingResult:
         Best value of the monitored metric (``inf`` without a monitor).
     stop_reason : str
         ``"max_epochs"``, ``"early_stopping"`` or ``"already_finished"``.
+    wall_time_s : float
+        Wall time of this call (this session, if the run was resumed), in s.
     """
 
     history: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     best_metric: float = math.inf
     stop_reason: str = "max_epochs"
+    wall_time_s: float = 0.0
 
+    @property
+    def train_time_s(self) -> float:
+        """Training time of all epochs in the history (every session of a resumed run), in s."""
+        return float(sum(record.get("time_s", 0.0) for record in self.history))
 
-def save_checkpoint(path: str | Path, payload: dict) -> Path:
-    """``torch.save`` to a temporary file in the same folder, then rename atomically.
-
-    A run killed while writing leaves the previous checkpoint intact.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def load_checkpoint(path: str | Path) -> dict:
-    """Load a checkpoint written by :func:`save_checkpoint` (tensors and plain values only).
-
-    Raises
-    ------
-    FileNotFoundError
-        No file at ``path``.
-    ValueError
-        The file is not a readable kerker checkpoint.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - torch raises many types for corrupt files
-        raise ValueError(f"{path} is not a readable kerker checkpoint ({type(err).__name__}: {err})") from err
-    if not isinstance(payload, dict) or "modules" not in payload:
-        raise ValueError(f"{path} is not a kerker checkpoint (no 'modules' entry)")
-    return payload
-
-
-def resume_payload(out_dir: str | Path, log: Callable[[str], None] = print) -> dict | None:
-    """The ``last.pt`` of ``out_dir`` to resume from, or None (with a note) if there is none."""
-    last = Path(out_dir) / "last.pt"
-    if not last.is_file():
-        log(f"no checkpoint at {last}; starting a new run")
-        return None
-    return load_checkpoint(last)
+    def to_dict(self) -> dict:
+        """What ``history.json`` holds: history, stop reason, training and wall time."""
+        return {
+            "history": self.history,
+            "stop_reason": self.stop_reason,
+            "train_time_s": self.train_time_s,
+            "wall_time_this_session_s": self.wall_time_s,
+        }
 
 
 def _state_dicts(objects: dict) -> dict:
@@ -158,12 +125,13 @@ def run_training(
     patience : int, optional
         Stop after this many epochs without improvement of ``monitor``.
     out_dir : path, optional
-        Where ``last.pt`` and ``best.pt`` are written (atomically) after every epoch.
+        Where ``last.pt`` and ``best.pt`` are written (atomically) after every epoch, and
+        ``history.json`` (:meth:`TrainingResult.to_dict`) when the call returns.
     extra : dict or callable () -> dict, optional
         Stored in every checkpoint beside the loop's state (configs, preprocessing,
         dataset fingerprint, ...). A callable is evaluated at each save.
     resume_from : dict, optional
-        A ``last.pt`` payload (:func:`load_checkpoint`) to continue from.
+        A ``last.pt`` payload (:func:`kerker.models.checkpoint.resume_payload`) to continue from.
     drop_last : bool
         Drop the last incomplete batch of each epoch.
     on_epoch_start : callable epoch -> None, optional
@@ -182,6 +150,8 @@ def run_training(
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
     if patience is not None and monitor is None:
         raise ValueError("patience needs a monitor (the validation metric to watch)")
+    t_start = time.perf_counter()
+    out = Path(out_dir) if out_dir is not None else None
     generator = torch.Generator().manual_seed(int(seed))
     base_lr = {name: [g["lr"] for g in opt.param_groups] for name, opt in optimizers.items()}
     result = TrainingResult()
@@ -201,10 +171,8 @@ def run_training(
         if resume_from.get("stop_reason") == "early_stopping" or start_epoch >= epochs:
             result.stop_reason = "already_finished"
             log(f"run already finished at epoch {start_epoch} ({resume_from['stop_reason']}); nothing to do")
-            return result
+            return _finish(result, out, t_start)
         log(f"resuming after epoch {start_epoch} (best {monitor} = {result.best_metric:.4g} at epoch {result.best_epoch})")
-
-    out = Path(out_dir) if out_dir is not None else None
 
     def payload(epoch: int, stop_reason: str | None) -> dict:
         data = dict(extra() if callable(extra) else (extra or {}))
@@ -287,4 +255,12 @@ def run_training(
             if stop == "early_stopping":
                 log(f"early stopping: no improvement of {monitor} for {patience} epochs (best at epoch {result.best_epoch})")
             break
+    return _finish(result, out, t_start)
+
+
+def _finish(result: TrainingResult, out: Path | None, t_start: float) -> TrainingResult:
+    """Record the session's wall time and write ``history.json`` (if there is an ``out_dir``)."""
+    result.wall_time_s = time.perf_counter() - t_start
+    if out is not None:
+        write_json_atomic(out / "history.json", result.to_dict())
     return result

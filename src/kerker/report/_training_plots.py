@@ -78,6 +78,8 @@ def plot_rmae_histograms(
     reference : dict of str -> float, optional
         A reference mean rMAE (fraction) per label, drawn as a dotted line (e.g. the paper's).
 
+    Notes
+    -----
     The x axis ends at the 99.5th percentile; larger values are counted in the last bin,
     and their number and range are written on the panel.
     """

@@ -1,7 +1,8 @@
 """Training the WGAN-GP on a dataset's design parameters: its step function for the shared loop.
 
-``train_wgan`` encodes the designs with :class:`~kerker.dataset.scalers.DesignEncoder`,
-builds generator and critic, and hands :func:`kerker.models.training.run_training` a
+``train_wgan`` builds generator and critic, encodes the real designs with the generator's
+own :class:`~kerker.dataset.scalers.DesignEncoder` (one encoder for real and generated
+designs), and hands :func:`kerker.models.training.run_training` a
 step that makes ``n_critic`` critic updates (Gulrajani et al. 2017, Algorithm 1) and one
 generator update per mini-batch of real designs. Each epoch ends with a quick fidelity
 check of a fixed set of latent vectors (material frequencies, pairs, size coverage) so
@@ -12,132 +13,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from kerker.dataset.scalers import DesignEncoder
-from kerker.models._wgan_fidelity import fidelity_metrics
-from kerker.models.training import load_checkpoint, resume_payload, run_training, save_checkpoint
-from kerker.models.wgan_gp import (
-    CHECKPOINT_KIND,
-    Critic,
-    CriticConfig,
-    Generator,
-    GeneratorConfig,
-    gradient_penalty,
-)
+from kerker.models.checkpoint import load_checkpoint, resume_payload, save_checkpoint
+from kerker.models.training import run_training
+from kerker.models.wgan._config import CriticConfig, GeneratorConfig, WGANTrainConfig
+from kerker.models.wgan._critic import Critic, gradient_penalty
+from kerker.models.wgan._fidelity import fidelity_metrics
+from kerker.models.wgan._generator import CHECKPOINT_KIND, Generator
 
-__all__ = ["WGANTrainConfig", "design_subset", "export_generator", "train_wgan"]
-
-_SPLITS = ("all", "train", "val", "test")
-
-
-@dataclass(frozen=True)
-class WGANTrainConfig:
-    """One WGAN-GP training run (``kerker train wgan``); defaults are the paper's.
-
-    Attributes
-    ----------
-    epochs : int
-        Passes over the real designs (24 in the paper). One pass = ``N // batch_size``
-        generator updates, each preceded by ``n_critic`` critic updates on that batch.
-    batch_size : int
-        Real designs per step (256).
-    lr_generator, lr_critic : float
-        Adam learning rates (5e-5 and 5e-4 in the paper).
-    betas : (float, float)
-        Adam betas of both optimizers; (0.0, 0.9) as in Gulrajani et al. (2017), whose
-        settings the paper follows apart from the learning rates.
-    n_critic : int
-        Critic updates per generator update (5, Gulrajani et al.).
-    gp_weight : float
-        Gradient-penalty weight lambda (10, Gulrajani et al.).
-    seed : int
-        Seed of the initialisation, shuffling, latent draws and penalty mixing weights.
-    critic_batches : {"same", "fresh"}
-        "same": the ``n_critic`` critic updates of a step all see the step's real batch
-        (with fresh z and mixing weights), as the Keras WGAN-GP example does. "fresh":
-        updates 2..n_critic draw their own random real batches, as Gulrajani et al.'s
-        Algorithm 1 (each critic update samples real data).
-    split : {"all", "train", "val", "test"}
-        Which designs to learn: "all" (the paper: the design parameters carry no spectra,
-        so nothing of the surrogate's test set leaks) or one split of the dataset.
-    max_samples : int or None
-        Train on a seeded random subset of this many designs (quick runs, tests).
-    monitor_samples : int
-        Latent vectors (fixed seed ``seed + 1``) decoded after every epoch: material
-        frequencies, pairs present and size coverage are logged, and ``best.pt`` keeps the
-        epoch with the smallest ``fidelity_gap`` = missing pairs + largest material
-        deviation (pp) / 100 + (1 - smaller 1-nm coverage).
-    num_threads : int or None
-        ``torch.set_num_threads`` for the run (None: leave torch's default).
-    """
-
-    epochs: int = 24
-    batch_size: int = 256
-    lr_generator: float = 5e-5
-    lr_critic: float = 5e-4
-    betas: tuple[float, float] = (0.0, 0.9)
-    n_critic: int = 5
-    gp_weight: float = 10.0
-    seed: int = 0
-    split: str = "all"
-    critic_batches: str = "same"
-    max_samples: int | None = None
-    monitor_samples: int = 10_000
-    num_threads: int | None = None
-
-    def __post_init__(self):
-        for name in ("epochs", "batch_size", "n_critic", "monitor_samples"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        for name in ("lr_generator", "lr_critic"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and value > 0):
-                raise ValueError(f"{name} must be > 0, got {value!r}")
-        betas = tuple(self.betas)
-        if len(betas) != 2 or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas):
-            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
-        object.__setattr__(self, "betas", tuple(float(b) for b in betas))
-        if not (isinstance(self.gp_weight, (int, float)) and self.gp_weight >= 0):
-            raise ValueError(f"gp_weight must be >= 0, got {self.gp_weight!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise TypeError(f"seed must be an int, got {self.seed!r}")
-        if self.critic_batches not in ("same", "fresh"):
-            raise ValueError(f"critic_batches must be 'same' or 'fresh', got {self.critic_batches!r}")
-        if self.split not in _SPLITS:
-            raise ValueError(f"split must be one of {_SPLITS}, got {self.split!r}")
-        for name in ("max_samples", "num_threads"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise ValueError(f"{name} must be None or a positive int, got {value!r}")
-
-    @classmethod
-    def from_dict(cls, data: dict) -> WGANTrainConfig:
-        """Rebuild from ``to_dict`` output; unknown keys are refused."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"WGANTrainConfig got unknown fields {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-
-def design_subset(dataset, split: str = "all", max_samples: int | None = None, seed: int = 0) -> np.ndarray:
-    """Sorted particle indices the WGAN-GP learns from (a split, optionally a seeded random subset)."""
-    if split not in _SPLITS:
-        raise ValueError(f"split must be one of {_SPLITS}, got {split!r}")
-    idx = np.arange(np.asarray(dataset.r_core).shape[0]) if split == "all" else np.asarray(dataset.split(split))
-    if max_samples is not None and max_samples < idx.size:
-        # random, not the head: the dataset is ordered by material, its head holds one core material only
-        idx = np.sort(idx[np.random.default_rng(seed).choice(idx.size, max_samples, replace=False)])
-    return idx
+__all__ = ["export_generator", "train_wgan"]
 
 
 def _dataset_info(dataset, idx: np.ndarray, split: str) -> dict:
@@ -168,14 +56,14 @@ def train_wgan(
     ----------
     dataset
         Opened core-shell dataset (``kerker.dataset.open_dataset``): ``materials``,
-        ``r_core``, ``t_shell`` (nm), ``core_index``, ``shell_index``, ``r_range``,
-        ``t_range``, ``split()``, ``fingerprint``. Spectra are not read.
+        ``r_range``, ``t_range``, ``indices()``, ``designs()``, ``fingerprint``. Spectra
+        are not read.
     config : WGANTrainConfig
         Schedule, optimizer and penalty settings, seed.
     out_dir : path
-        Receives ``last.pt`` (resumable) after every epoch and ``best.pt`` whenever the
+        Receives ``last.pt`` (resumable) after every epoch, ``best.pt`` whenever the
         fidelity monitor improves (a WGAN has no validation loss; its losses do not rank
-        generators).
+        generators) and ``history.json`` at the end (written by the training loop).
     generator_config, critic_config : optional
         Architectures; default their defaults with the dataset's number of materials.
     resume : bool
@@ -204,22 +92,13 @@ def train_wgan(
     n_mat = len(dataset.materials)
     generator_config = dataclasses.replace(generator_config or GeneratorConfig(), n_materials=n_mat)
     critic_config = dataclasses.replace(critic_config or CriticConfig(), n_materials=n_mat)
-    idx = design_subset(dataset, config.split, config.max_samples, config.seed)
+    idx = dataset.indices(config.split, n=config.max_samples, seed=config.seed)
     info = _dataset_info(dataset, idx, config.split)
 
     resume_from = resume_payload(out, log) if resume else None
     if resume_from is not None:
         _check_resume(resume_from, config, generator_config, critic_config, info)
 
-    encoder = DesignEncoder(dataset.materials, dataset.r_range, dataset.t_range).fit()
-    real_all = torch.from_numpy(
-        encoder.transform(
-            np.asarray(dataset.core_index)[idx].astype(np.int64),
-            np.asarray(dataset.shell_index)[idx].astype(np.int64),
-            np.asarray(dataset.r_core)[idx],
-            np.asarray(dataset.t_shell)[idx],
-        )
-    ).to(torch.float32)
     if idx.size < config.batch_size:
         raise ValueError(f"batch_size {config.batch_size} exceeds the {idx.size} designs to learn from")
     if config.batch_size % critic_config.pack:
@@ -231,6 +110,7 @@ def train_wgan(
         gen = Generator(generator_config, materials=dataset.materials, r_range=dataset.r_range, t_range=dataset.t_range)
         critic = Critic(critic_config)
     gen, critic = gen.float(), critic.float()
+    real_all = torch.from_numpy(gen.encoder.transform(dataset.designs(idx))).to(torch.float32)
     opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_generator, betas=config.betas)
     opt_c = torch.optim.Adam(critic.parameters(), lr=config.lr_critic, betas=config.betas)
     n_gen = sum(p.numel() for p in gen.parameters())
@@ -279,7 +159,7 @@ def train_wgan(
 
     def validate() -> dict[str, float]:
         designs = gen.decode(monitor_z, hard=True)
-        m = fidelity_metrics(designs, materials=gen.materials, r_range=gen.r_range, t_range=gen.t_range)
+        m = fidelity_metrics(designs, r_range=gen.r_range, t_range=gen.t_range)
         dev = m["materials"]["max_abs_deviation_pp"]
         cov = (m["sizes"]["r_core"]["coverage_1nm"], m["sizes"]["t_shell"]["coverage_1nm"])
         missing = m["pairs"]["total"] - m["pairs"]["present"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from kerker.models._config import ResNetConfig
+from kerker.models.surrogate._config import ResNetConfig
 
 __all__ = ["ResidualBlock1D", "ResNet1D"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from kerker.models._config import MLPConfig
+from kerker.models.surrogate._config import MLPConfig
 
 __all__ = ["SpectralMLP"]
 

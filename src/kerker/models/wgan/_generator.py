@@ -4,7 +4,7 @@ A generator maps a standard-normal latent vector ``z`` (128-dim in the paper) to
 *design vector* ``[s_r, s_t, p_core (M), p_shell (M)]``: two tanh outputs (the min-max
 normalised core radius and shell thickness, in (-1, 1) so inside the design range by
 construction) and two softmax heads over the M materials. The critic scores design
-vectors; real ones come from :class:`kerker.dataset.scalers.DesignEncoder` (one-hot
+vectors; real ones come from the same :class:`kerker.dataset.scalers.DesignEncoder` (one-hot
 materials), so generated and real designs live in the same space. Training follows
 Gulrajani et al., "Improved Training of Wasserstein GANs" (2017), arXiv:1704.00028:
 critic loss ``D(fake) - D(real) + lambda * (||grad D(x_hat)|| - 1)^2`` with ``x_hat`` on
@@ -14,16 +14,17 @@ is per sample).
 Because the generator is smooth in ``z``, any differentiable objective of the decoded
 design (e.g. a surrogate's prediction) has a gradient with respect to ``z``, even though
 the materials are discrete: :meth:`Generator.decode` gives the soft, differentiable
-output for optimization and the hard (argmax) designs for evaluation.
+output for optimization and the hard (argmax) designs for evaluation, both as
+:class:`~kerker.dataset.Designs` (soft: material weights; hard: material indices).
 
 Examples
 --------
 >>> import torch
->>> from kerker.models.wgan_gp import Generator, GeneratorConfig
+>>> from kerker.models import Generator, GeneratorConfig
 >>> gen = Generator(GeneratorConfig(n_materials=3, hidden=(16,)), materials=("Si", "SiO2", "Au"),
 ...                 r_range=(1, 100), t_range=(1, 100))
 >>> designs = gen.sample(4, seed=0)
->>> designs.core.shape, bool(((designs.r_core > 1) & (designs.r_core < 100)).all())
+>>> designs.core_index.shape, bool(((designs.r_core > 1) & (designs.r_core < 100)).all())
 ((4,), True)
 >>> soft = gen.decode(gen.sample_latent(4, seed=0), hard=False, fix_core="Si")
 >>> soft.p_core[0].tolist()
@@ -32,163 +33,22 @@ Examples
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 
-from kerker.dataset.scalers import DesignEncoder
-from kerker.models._config import _FromDict, _int_tuple, _positive_int
+from kerker._config import positive_int
+from kerker.dataset import DesignEncoder, Designs
+from kerker.models.checkpoint import load_checkpoint
+from kerker.models.wgan._config import GeneratorConfig
+from kerker.models.wgan._layers import glorot_, mlp
 
-__all__ = [
-    "CHECKPOINT_KIND",
-    "Critic",
-    "CriticConfig",
-    "DecodedDesigns",
-    "Generator",
-    "GeneratorConfig",
-    "SoftDesigns",
-    "gradient_penalty",
-]
+__all__ = ["CHECKPOINT_KIND", "Generator"]
 
 #: ``kind`` entry of WGAN-GP checkpoints (training runs and the shipped generator).
 CHECKPOINT_KIND = "kerker.wgan_gp"
-
-
-@dataclass(frozen=True)
-class GeneratorConfig(_FromDict):
-    """Architecture of the WGAN-GP generator.
-
-    Attributes
-    ----------
-    latent_dim : int
-        Size of the standard-normal latent vector ``z`` (128 in the paper: large on
-        purpose, the aim is a smooth latent space, not compression).
-    hidden : tuple of int
-        Widths of the hidden layers; each is followed by a leaky ReLU.
-    n_materials : int
-        Number of materials M (size of each softmax head).
-    negative_slope : float
-        Slope of the leaky ReLU for negative inputs.
-    """
-
-    latent_dim: int = 128
-    hidden: tuple[int, ...] = (128, 128, 128)
-    n_materials: int = 7
-    negative_slope: float = 0.2
-
-    def __post_init__(self):
-        _positive_int("latent_dim", self.latent_dim)
-        object.__setattr__(self, "hidden", _int_tuple("hidden", self.hidden, "must name at least one hidden layer"))
-        _positive_int("n_materials", self.n_materials)
-        if not (isinstance(self.negative_slope, (int, float)) and self.negative_slope >= 0):
-            raise ValueError(f"negative_slope must be a number >= 0, got {self.negative_slope!r}")
-
-    @property
-    def design_dim(self) -> int:
-        """Length of the design vector, ``2 + 2 * n_materials``."""
-        return 2 + 2 * self.n_materials
-
-
-@dataclass(frozen=True)
-class CriticConfig(_FromDict):
-    """Architecture of the WGAN-GP critic (discriminator): an MLP, no batch norm.
-
-    Attributes
-    ----------
-    hidden : tuple of int
-        Widths of the hidden layers; each is followed by a leaky ReLU.
-    n_materials : int
-        Number of materials M; a design vector has ``2 + 2 M`` entries.
-    negative_slope : float
-        Slope of the leaky ReLU for negative inputs.
-    pack : int
-        Designs scored jointly (PacGAN, Lin et al. 2018, arXiv:1712.04086): the critic
-        sees ``pack`` designs concatenated, shape (N / pack, pack (2 + 2M)), so a batch
-        that lacks some material pairs is easier to tell from a real one. 1 is the plain
-        critic of the paper.
-    """
-
-    hidden: tuple[int, ...] = (128, 128, 128)
-    n_materials: int = 7
-    negative_slope: float = 0.2
-    pack: int = 1
-
-    def __post_init__(self):
-        object.__setattr__(self, "hidden", _int_tuple("hidden", self.hidden, "must name at least one hidden layer"))
-        _positive_int("n_materials", self.n_materials)
-        _positive_int("pack", self.pack)
-        if not (isinstance(self.negative_slope, (int, float)) and self.negative_slope >= 0):
-            raise ValueError(f"negative_slope must be a number >= 0, got {self.negative_slope!r}")
-
-    @property
-    def design_dim(self) -> int:
-        return 2 + 2 * self.n_materials
-
-    @property
-    def input_dim(self) -> int:
-        """Length of the critic's input, ``pack * design_dim``."""
-        return self.pack * self.design_dim
-
-
-def _glorot(module: nn.Module) -> None:
-    """Glorot-uniform weights and zero biases (the Keras defaults of the paper's TensorFlow code).
-
-    PyTorch's default (Kaiming-uniform with a = sqrt(5)) shrinks the activations by ~sqrt(3)
-    per layer, so an untrained generator maps almost every z to one material pair (16-21 of
-    49 pairs among 5,000 samples); Glorot starts with 35-48 and training keeps them.
-    """
-    for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
-
-
-def _mlp(sizes: list[int], negative_slope: float) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for a, b in itertools.pairwise(sizes):
-        layers += [nn.Linear(a, b), nn.LeakyReLU(negative_slope)]
-    return nn.Sequential(*layers)
-
-
-class DecodedDesigns(NamedTuple):
-    """Hard designs in physical units, each of shape (N,) (NumPy).
-
-    ``core``/``shell`` are material names (str), ``core_index``/``shell_index`` their
-    indices into the generator's ``materials``, ``r_core``/``t_shell`` sizes in nm.
-    """
-
-    core: np.ndarray
-    shell: np.ndarray
-    r_core: np.ndarray
-    t_shell: np.ndarray
-    core_index: np.ndarray
-    shell_index: np.ndarray
-
-
-class SoftDesigns(NamedTuple):
-    """Differentiable generator output (torch tensors, graph attached to ``z``).
-
-    Attributes
-    ----------
-    r_core, t_shell : Tensor, shape (N,)
-        Sizes in nm, strictly inside the design ranges.
-    p_core, p_shell : Tensor, shape (N, M)
-        Material probabilities (softmax rows, or one-hot rows where a material is fixed).
-    vector : Tensor, shape (N, 2 + 2M)
-        The design vector ``[s_r, s_t, p_core, p_shell]`` in the encoding of
-        :class:`~kerker.dataset.scalers.DesignEncoder` (what the critic and the surrogate see).
-    """
-
-    r_core: torch.Tensor
-    t_shell: torch.Tensor
-    p_core: torch.Tensor
-    p_shell: torch.Tensor
-    vector: torch.Tensor
 
 
 class Generator(nn.Module):
@@ -228,11 +88,11 @@ class Generator(nn.Module):
         self.r_range = tuple(float(v) for v in self.encoder.r_range)
         self.t_range = tuple(float(v) for v in self.encoder.t_range)
         width = config.hidden[-1]
-        self.body = _mlp([config.latent_dim, *config.hidden], config.negative_slope)
+        self.body = mlp([config.latent_dim, *config.hidden], config.negative_slope)
         self.size_head = nn.Linear(width, 2)
         self.core_head = nn.Linear(width, config.n_materials)
         self.shell_head = nn.Linear(width, config.n_materials)
-        _glorot(self)
+        glorot_(self)
 
     @property
     def latent_dim(self) -> int:
@@ -317,31 +177,31 @@ class Generator(nn.Module):
 
         Returns
         -------
-        DecodedDesigns (hard) or SoftDesigns (soft)
-            Sizes in nm inside ``r_range`` / ``t_range``; materials as names (hard) or
-            probabilities over :attr:`materials` (soft).
+        Designs
+            Over :attr:`materials`, sizes in nm inside ``r_range`` / ``t_range``. Hard: NumPy,
+            ``core_index``/``shell_index`` by argmax. Soft: torch tensors attached to ``z``,
+            ``p_core``/``p_shell`` the softmax rows (one-hot where a material is fixed);
+            ``generator.encoder.transform(soft)`` gives back the design vector (what the
+            critic sees).
         """
-        m = len(self.materials)
         if hard:
             with torch.no_grad():
                 vec = self.forward(z, fix_core=fix_core, fix_shell=fix_shell)
-            design = self.encoder.inverse_transform(vec.detach().cpu().to(torch.float64).numpy())
-            names = np.asarray(self.materials, dtype=object)
-            return DecodedDesigns(
-                core=names[design.core_index],
-                shell=names[design.shell_index],
-                r_core=self._clip(design.r_core, self.r_range),
-                t_shell=self._clip(design.t_shell, self.t_range),
-                core_index=design.core_index,
-                shell_index=design.shell_index,
+            raw = self.encoder.inverse_transform(vec.detach().cpu().to(torch.float64).numpy())
+            return Designs(
+                self.materials,
+                core_index=raw.core_index,
+                shell_index=raw.shell_index,
+                r_core=self._clip(raw.r_core, self.r_range),
+                t_shell=self._clip(raw.t_shell, self.t_range),
             )
-        vec = self.forward(z, fix_core=fix_core, fix_shell=fix_shell)
-        return SoftDesigns(
-            r_core=self.encoder.r_scaler_.inverse_transform(vec[:, 0]).clamp(*self.r_range),
-            t_shell=self.encoder.t_scaler_.inverse_transform(vec[:, 1]).clamp(*self.t_range),
-            p_core=vec[:, 2 : 2 + m],
-            p_shell=vec[:, 2 + m :],
-            vector=vec,
+        raw = self.encoder.inverse_transform(self.forward(z, fix_core=fix_core, fix_shell=fix_shell), soft=True)
+        return Designs(
+            self.materials,
+            p_core=raw.p_core,
+            p_shell=raw.p_shell,
+            r_core=raw.r_core.clamp(*self.r_range),
+            t_shell=raw.t_shell.clamp(*self.t_range),
         )
 
     @staticmethod
@@ -351,18 +211,19 @@ class Generator(nn.Module):
 
     def sample_latent(self, n: int, *, seed: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` standard-normal latent vectors, shape (n, latent_dim), from a seed or a ``torch.Generator``."""
-        _positive_int("n", n)
+        positive_int("n", n)
         if generator is None:
             generator = torch.Generator().manual_seed(0 if seed is None else int(seed))
         return torch.randn(n, self.latent_dim, generator=generator, dtype=self.size_head.weight.dtype)
 
-    def sample(self, n: int, *, seed: int | None = 0, fix_core=None, fix_shell=None) -> DecodedDesigns:
+    def sample(self, n: int, *, seed: int | None = 0, fix_core=None, fix_shell=None) -> Designs:
         """``n`` generated designs (hard decoding) from latent vectors drawn with ``seed``.
 
         Returns
         -------
-        DecodedDesigns
-            ``core``, ``shell`` (names), ``r_core``, ``t_shell`` (nm), each shape (n,).
+        Designs
+            Hard, NumPy: ``core_index``, ``shell_index`` (``core_names``, ``shell_names``),
+            ``r_core``, ``t_shell`` (nm), each shape (n,).
         """
         was_training = self.training
         self.eval()
@@ -410,8 +271,6 @@ class Generator(nn.Module):
             Not a WGAN-GP checkpoint, or it does not match ``materials`` / ``latent_dim``, or
             its weights do not fit its own recorded architecture.
         """
-        from kerker.models.training import load_checkpoint
-
         payload = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         where = str(checkpoint) if isinstance(checkpoint, (str, Path)) else "the checkpoint"
         if payload.get("kind") != CHECKPOINT_KIND:
@@ -443,72 +302,3 @@ class Generator(nn.Module):
         for name, mine, theirs in (("r_range", self.r_range, dataset.r_range), ("t_range", self.t_range, dataset.t_range)):
             if tuple(float(v) for v in theirs) != mine:
                 raise ValueError(f"the generator's {name} {mine} nm differs from the dataset's {tuple(theirs)} nm")
-
-
-class Critic(nn.Module):
-    """Design vector -> unbounded score (Soun et al., Fig. 3, green); higher = more real.
-
-    Parameters
-    ----------
-    config : CriticConfig
-        Architecture (hidden widths, leaky ReLU slope, number of materials).
-    """
-
-    def __init__(self, config: CriticConfig):
-        super().__init__()
-        if not isinstance(config, CriticConfig):
-            raise TypeError(f"config must be a CriticConfig, got {type(config).__name__}")
-        self.config = config
-        self.body = _mlp([config.input_dim, *config.hidden], config.negative_slope)
-        self.head = nn.Linear(config.hidden[-1], 1)
-        _glorot(self)
-
-    def pack(self, x: torch.Tensor) -> torch.Tensor:
-        """Design vectors (N, 2 + 2M) -> critic inputs (N / pack, pack (2 + 2M)), consecutive rows joined."""
-        p, f = self.config.pack, self.config.design_dim
-        if x.ndim != 2 or x.shape[1] != f:
-            raise ValueError(
-                f"the critic expects design vectors of shape (N, {f}) for {self.config.n_materials} materials; "
-                f"received {tuple(x.shape)}"
-            )
-        if x.shape[0] % p:
-            raise ValueError(f"the critic packs {p} designs at a time; N = {x.shape[0]} is not a multiple of {p}")
-        return x.reshape(x.shape[0] // p, p * f)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Scores of packed inputs ``x`` (N', pack (2 + 2M)) -> shape (N',); see :meth:`pack`."""
-        if x.ndim != 2 or x.shape[1] != self.config.input_dim:
-            raise ValueError(
-                f"the critic expects inputs of shape (N, {self.config.input_dim}) ({self.config.pack} design vector(s) "
-                f"for {self.config.n_materials} materials); received {tuple(x.shape)}"
-            )
-        return self.head(self.body(x)).squeeze(-1)
-
-
-def gradient_penalty(
-    critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, *, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """Gulrajani et al. (2017), Eq. 3: ``mean((||grad_x D(x_hat)||_2 - 1)^2)``.
-
-    Parameters
-    ----------
-    critic : nn.Module
-        Maps (N, F) -> (N,).
-    real, fake : Tensor, shape (N, F)
-        Real and generated samples (``fake`` detached from the generator).
-    generator : torch.Generator, optional
-        Source of the per-sample mixing weights ``eps ~ U[0, 1]``
-        (``x_hat = eps * real + (1 - eps) * fake``).
-
-    Returns
-    -------
-    Tensor, shape ()
-        The penalty, differentiable with respect to the critic's parameters
-        (``create_graph=True``).
-    """
-    if real.shape != fake.shape:
-        raise ValueError(f"real and fake must have one shape; received {tuple(real.shape)} and {tuple(fake.shape)}")
-    eps = torch.rand(real.shape[0], 1, generator=generator, dtype=real.dtype, device=real.device)
-    x_hat = (eps * real + (1.0 - eps) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return ((grad.norm(2, dim=1) - 1.0) ** 2).mean()

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from scipy import stats
 
+from kerker.dataset import Designs
+
 __all__ = ["evaluate_wgan", "fidelity_metrics", "latent_smoothness"]
 
 #: Done-when targets of issue 4 (shipped generator, 10,000 samples).
@@ -29,6 +31,8 @@ TARGETS = {"pairs_present": "all", "max_material_dev_pp": 3.0, "coverage_1nm": 0
 
 
 def _indices(designs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if not isinstance(designs, Designs):
+        raise TypeError(f"expected a kerker.dataset.Designs batch; received {type(designs).__name__}")
     return (
         np.asarray(designs.core_index, dtype=np.int64),
         np.asarray(designs.shell_index, dtype=np.int64),
@@ -50,23 +54,19 @@ def _chi2_uniform(counts: np.ndarray) -> dict:
     return {"statistic": float(res.statistic), "p_value": float(res.pvalue), "dof": int(counts.size - 1)}
 
 
-def fidelity_metrics(
-    designs, *, materials, r_range, t_range, reference=None, corner_tol: float = 0.05
-) -> dict:
-    """Distribution statistics of a batch of hard designs (JSON-able dict).
+def fidelity_metrics(designs: Designs, *, r_range, t_range, reference: Designs | None = None,
+                     corner_tol: float = 0.05) -> dict:
+    """Distribution statistics of a batch of designs (JSON-able dict).
 
     Parameters
     ----------
-    designs
-        Anything with ``core_index``, ``shell_index`` (int, (N,)), ``r_core``,
-        ``t_shell`` (nm, (N,)): a :class:`~kerker.models.wgan_gp.DecodedDesigns` or
-        :class:`~kerker.dataset.scalers.Design`.
-    materials : sequence of str
-        Material names in index order.
+    designs : Designs
+        Generated (or any) designs; soft ones count by their argmax materials. Their
+        material list names the counts.
     r_range, t_range : (float, float)
         Design ranges in nm.
-    reference : optional
-        Training designs (same fields) for the two-sample KS distances.
+    reference : Designs, optional
+        Training designs over the same materials, for the two-sample KS distances.
     corner_tol : float
         A corner counts as reached if a design lies within ``corner_tol`` times the range
         width of it in both sizes (0.05: within 4.95 nm for 1-100 nm).
@@ -79,6 +79,9 @@ def fidelity_metrics(
         KS distances, ``coverage_1nm``), ``corners`` (fractions reached).
     """
     ci, si, r, t = _indices(designs)
+    materials = designs.materials
+    if reference is not None and reference.materials != materials:
+        raise ValueError(f"reference designs are over {list(reference.materials)}, not {list(materials)}")
     m = len(materials)
     n = ci.size
     core_counts = np.bincount(ci, minlength=m)
@@ -234,11 +237,11 @@ def evaluate_wgan(
     Returns
     -------
     dict
-        ``metrics`` (JSON-able: ``generated``, ``training``, ``smoothness``, ``targets``)
-        and ``arrays`` (samples, reference designs and example lines, for the plots).
+        ``metrics`` (JSON-able: ``run`` (the training command, config, epochs and time
+        recorded in ``generator.info``), ``generated``, ``training``, ``smoothness``,
+        ``targets``) and ``arrays`` (samples and reference designs as Designs, example
+        lines, for the plots).
     """
-    from kerker.models._fit_wgan import design_subset
-
     was_training = generator.training
     generator.eval()
     try:
@@ -246,22 +249,25 @@ def evaluate_wgan(
         smooth = latent_smoothness(generator, n_lines=n_lines, n_steps=n_steps, seed=seed + 1)
     finally:
         generator.train(was_training)
-    kw = {"materials": generator.materials, "r_range": generator.r_range, "t_range": generator.t_range}
+    kw = {"r_range": generator.r_range, "t_range": generator.t_range}
     reference = None
-    metrics: dict = {"n_samples": int(n_samples), "seed": int(seed)}
+    info = getattr(generator, "info", {})
+    history = info.get("history") or []
+    metrics: dict = {
+        "n_samples": int(n_samples),
+        "seed": int(seed),
+        "run": {
+            "command": info.get("command"),
+            "train_config": info.get("train_config"),
+            "epochs": len(history),
+            "train_time_s": float(sum(r.get("time_s", 0.0) for r in history)),
+        },
+    }
     if dataset is not None:
         generator.check_dataset(dataset)
         if split is None:
-            split = (getattr(generator, "info", {}).get("train_config") or {}).get("split", "all")
-        idx = design_subset(dataset, split)
-        from kerker.dataset.scalers import Design
-
-        reference = Design(
-            np.asarray(dataset.core_index)[idx].astype(np.int64),
-            np.asarray(dataset.shell_index)[idx].astype(np.int64),
-            np.asarray(dataset.r_core)[idx],
-            np.asarray(dataset.t_shell)[idx],
-        )
+            split = (info.get("train_config") or {}).get("split", "all")
+        reference = dataset.designs(dataset.indices(split))
         metrics["reference_split"] = split
     metrics["generated"] = fidelity_metrics(designs, reference=reference, **kw)
     if reference is not None:

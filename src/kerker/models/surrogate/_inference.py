@@ -1,10 +1,12 @@
 """A trained surrogate with its preprocessing: checkpoints in, physical spectra out.
 
 :class:`Surrogate` wraps a network (:class:`ResNet1D` or :class:`SpectralMLP`) with the
-fitted preprocessing it was trained with, so ``predict`` takes the arguments of
-:func:`kerker.efficiencies` (material names, sizes in nm) and returns ``q_fwd, q_back`` in
-physical units. NumPy in gives NumPy out; torch in gives differentiable torch out, so
-design code can back-propagate through the surrogate to sizes or soft material weights.
+fitted preprocessing it was trained with, so ``predict`` takes a
+:class:`~kerker.dataset.Designs` batch (or the arguments of :func:`kerker.efficiencies`:
+material names, sizes in nm) and returns ``q_fwd, q_back`` in physical units. NumPy in
+gives NumPy out; torch in gives differentiable torch out, so design code can
+back-propagate through the surrogate to sizes or soft material weights. Loading needs
+only :mod:`kerker.models.checkpoint`, not the trainer.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from kerker.models._config import MLPConfig, ResNetConfig
-from kerker.models._preprocessing import SurrogatePreprocessing
-from kerker.models.mlp import SpectralMLP
-from kerker.models.resnet1d import ResNet1D
-from kerker.models.training import load_checkpoint
+from kerker.dataset import Designs
+from kerker.models.checkpoint import load_checkpoint
+from kerker.models.surrogate._config import MLPConfig, ResNetConfig
+from kerker.models.surrogate._preprocessing import SurrogatePreprocessing
+from kerker.models.surrogate.mlp import SpectralMLP
+from kerker.models.surrogate.resnet1d import ResNet1D
 
-__all__ = ["CHECKPOINT_KIND", "Surrogate", "build_network"]
+__all__ = ["CHECKPOINT_KIND", "Surrogate", "arch_config_from_dict", "build_network"]
 
+#: ``kind`` entry of surrogate checkpoints (training runs and the shipped weights).
 CHECKPOINT_KIND = "kerker.surrogate"
 
 
@@ -40,6 +44,7 @@ def build_network(arch: str, config: ResNetConfig | MLPConfig) -> nn.Module:
 
 
 def arch_config_from_dict(arch: str, data: dict) -> ResNetConfig | MLPConfig:
+    """The architecture config of ``arch`` from its ``to_dict`` output (a checkpoint's ``arch_config``)."""
     return (ResNetConfig if arch == "resnet" else MLPConfig).from_dict(data)
 
 
@@ -156,25 +161,33 @@ class Surrogate(nn.Module):
             wavelength = self.preprocessing.scale_wavelength(torch.as_tensor(self.preprocessing.wavelength))
         return self.network(design, wavelength.to(design.dtype))
 
-    def encode(self, core, shell, r_core, t_shell, *, check_range: bool = True) -> torch.Tensor:
-        """Preprocessed design vectors, shape (P, 2 + 2M), float32 (differentiable for torch input).
+    def encode(self, designs: Designs, *, check_range: bool = True) -> torch.Tensor:
+        """Preprocessed design vectors of ``designs``, shape (P, 2 + 2M), float32 (differentiable for torch input)."""
+        return self.preprocessing.encode(designs, check_range=check_range)
 
-        See :meth:`predict` for the arguments.
-        """
-        return self.preprocessing.encode(core, shell, r_core, t_shell, check_range=check_range)
-
-    def predict(self, core, shell, r_core, t_shell, wavelength=None, *, check_range: bool = True):
+    def predict(self, designs, shell=None, r_core=None, t_shell=None, wavelength=None, *, check_range: bool = True):
         """Predict ``q_fwd, q_back`` of core-shell particles in physical units.
+
+        Two forms: ``predict(designs)`` with a :class:`~kerker.dataset.Designs` batch, or
+        ``predict(core, shell, r_core, t_shell)`` with the arguments of
+        :func:`kerker.efficiencies`, short for
+        ``predict(Designs.broadcast(core, shell, r_core, t_shell, materials=model.materials))``.
 
         Parameters
         ----------
-        core, shell : str, kerker.Material, list of those, or array_like of shape (M,) or (P, M)
-            Materials by name (one for all particles or one per particle; must be among
-            :attr:`materials`), or material weights in one-hot order (e.g. the softmax
-            output of a generator; rows should sum to 1) for a differentiable relaxation.
+        designs : Designs, or the core material of the short form
+            Hard designs (over any material list whose names this surrogate knows) or soft
+            designs (material weights over :attr:`materials`, in that order), NumPy or torch.
+            In the short form, the core material: a name, a kerker.Material, a list of
+            those, or material weights of shape (M,) or (P, M), like ``shell``.
+        shell : str, kerker.Material, list of those, or array_like of shape (M,) or (P, M)
+            Short form: materials by name (one for all particles or one per particle; must
+            be among :attr:`materials`), or material weights in :attr:`materials` order
+            (e.g. a generator's softmax; rows sum to 1) for a differentiable relaxation.
         r_core, t_shell : float or array_like, shape (P,)
-            Core radius and shell thickness in nm, broadcast over particles; must lie in
-            :attr:`r_range` / :attr:`t_range` (the network was never trained outside).
+            Short form: core radius and shell thickness in nm, broadcast over particles.
+            Sizes must lie in :attr:`r_range` / :attr:`t_range` (the network was never
+            trained outside).
         wavelength : array_like, shape (W,), optional
             MLP only: wavelengths in nm inside the training range (default
             :attr:`wavelength`). The ResNet always predicts on :attr:`wavelength`.
@@ -192,8 +205,21 @@ class Surrogate(nn.Module):
         ValueError
             Unknown material, size outside the training range, wavelength outside the grid
             range (MLP) or given to the ResNet.
+        TypeError
+            Neither a Designs batch nor all four arguments of the short form.
         """
-        use_torch = any(isinstance(v, torch.Tensor) for v in (core, shell, r_core, t_shell, wavelength))
+        short = (shell, r_core, t_shell)
+        if isinstance(designs, Designs):
+            if any(a is not None for a in short):
+                raise TypeError("predict takes either one Designs batch or core, shell, r_core, t_shell; not both")
+        elif any(a is None for a in short):
+            raise TypeError(
+                "predict needs a kerker.dataset.Designs batch, or all of core, shell, r_core and t_shell; received "
+                f"{type(designs).__name__} with shell={shell!r:.40}, r_core={r_core!r:.40}, t_shell={t_shell!r:.40}"
+            )
+        else:
+            designs = Designs.broadcast(designs, shell, r_core, t_shell, materials=self.materials)
+        use_torch = designs.is_torch or isinstance(wavelength, torch.Tensor)
         wl_scaled = None
         if wavelength is not None:
             if self.arch == "resnet":
@@ -202,7 +228,7 @@ class Surrogate(nn.Module):
                     f"({self.preprocessing.wavelength.size} points); pass wavelength=None or use the MLP surrogate"
                 )
             wl_scaled = self.preprocessing.scale_wavelength(wavelength)
-        design = self.encode(core, shell, r_core, t_shell, check_range=check_range)
+        design = self.encode(designs, check_range=check_range)
         was_training = self.network.training
         self.network.eval()  # batch norm must use its running statistics at prediction
         try:
@@ -220,4 +246,3 @@ class Surrogate(nn.Module):
             return q[:, 0], q[:, 1]
         finally:
             self.network.train(was_training)
-

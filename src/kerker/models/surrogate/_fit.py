@@ -3,8 +3,8 @@
 ``train_surrogate`` fits the preprocessing on the training split (or takes it, with the
 network weights, from the checkpoint a fine-tuning run starts from), builds the network,
 and hands a step (the configured loss, one Adam update) and a validation function to
-:func:`kerker.models.training.run_training`. At the end the best checkpoint is scored on
-the test split and the metrics are written into it.
+:func:`kerker.models.training.run_training` (which also writes ``history.json``). At the
+end the best checkpoint is scored on the test split and the metrics are written into it.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from kerker.models._config import MLPConfig, ResNetConfig, SurrogateTrainConfig
-from kerker.models._evaluation import test_split_metrics
-from kerker.models._preprocessing import SurrogatePreprocessing
-from kerker.models.surrogate import CHECKPOINT_KIND, Surrogate, arch_config_from_dict, build_network
-from kerker.models.training import load_checkpoint, resume_payload, run_training, save_checkpoint
+from kerker.models.checkpoint import load_checkpoint, resume_payload, save_checkpoint
+from kerker.models.surrogate._config import MLPConfig, ResNetConfig, SurrogateTrainConfig
+from kerker.models.surrogate._evaluation import test_split_metrics
+from kerker.models.surrogate._inference import CHECKPOINT_KIND, Surrogate, arch_config_from_dict, build_network
+from kerker.models.surrogate._preprocessing import SurrogatePreprocessing
+from kerker.models.training import run_training
 
 __all__ = ["train_surrogate"]
 
@@ -54,12 +55,14 @@ def train_surrogate(
     Parameters
     ----------
     dataset
-        Opened core-shell dataset (``kerker.dataset.open_dataset``): materials, wavelength,
-        r_core, t_shell, core_index, shell_index, q_fwd, q_back, split(), fingerprint.
+        Opened core-shell dataset (``kerker.dataset.open_dataset``): ``materials``,
+        ``wavelength``, ``r_range``, ``t_range``, ``designs()``, ``indices()``, ``q_fwd``,
+        ``q_back``, ``fingerprint``.
     config : SurrogateTrainConfig
         Schedule, seed, preprocessing choice.
     out_dir : path
-        Receives ``last.pt`` (resumable), ``best.pt`` and ``history.json`` (the CLI plots it).
+        Receives ``last.pt`` (resumable), ``best.pt`` and ``history.json`` (written by the
+        training loop; the CLI plots it).
     arch_config : ResNetConfig or MLPConfig, optional
         Network size; default the config's defaults with the dataset's number of materials.
     resume : bool
@@ -73,7 +76,6 @@ def train_surrogate(
         architecture or dataset.
     """
     from kerker import __version__
-    from kerker._artifacts import write_json_atomic
 
     out = Path(out_dir)
     if config.num_threads is not None:
@@ -96,20 +98,16 @@ def train_surrogate(
     if resume_from is not None:
         _check_resume(resume_from, config, config.arch, arch_config, info)
 
-    train_idx = np.asarray(dataset.split("train"))
-    if config.max_train is not None and config.max_train < train_idx.size:
-        # a seeded random subset: the split is sorted, and its head would hold only the first materials
-        pick = np.random.default_rng(config.seed).choice(train_idx.size, config.max_train, replace=False)
-        train_idx = train_idx[np.sort(pick)]
-    val_idx = np.asarray(dataset.split("val"))
+    train_idx = dataset.indices("train", n=config.max_train, seed=config.seed)
+    val_idx = dataset.indices("val")
     if resume_from is not None or init is not None:
         prep = SurrogatePreprocessing.from_state_dict((resume_from or init)["preprocessing"])
     else:
         prep = SurrogatePreprocessing(dataset.materials, dataset.wavelength, dataset.r_range, dataset.t_range, config.q_floor)
         prep.fit(dataset, train_idx)
-    x_train = torch.from_numpy(prep.design_matrix(dataset, train_idx))
+    x_train = torch.from_numpy(prep.design_matrix(dataset.designs(train_idx)))
     y_train = _loss_targets(config.loss, prep, dataset, train_idx)
-    x_val = torch.from_numpy(prep.design_matrix(dataset, val_idx))
+    x_val = torch.from_numpy(prep.design_matrix(dataset.designs(val_idx)))
     y_val = _loss_targets(config.loss, prep, dataset, val_idx)
     wl_scaled = prep.scale_wavelength(dataset.wavelength)
     weighted = config.loss == "weighted_mse"
@@ -207,7 +205,6 @@ def train_surrogate(
         on_epoch_start=on_epoch_start,
         log=log,
     )
-    write_json_atomic(out / "history.json", {"history": result.history, "stop_reason": result.stop_reason})
 
     best_path = out / "best.pt"
     best = load_checkpoint(best_path)
@@ -217,7 +214,7 @@ def train_surrogate(
         "best_val_loss": result.best_metric,
         "epochs_run": len(result.history),
         "stop_reason": result.stop_reason,
-        "train_time_s": float(sum(r["time_s"] for r in result.history)),
+        "train_time_s": result.train_time_s,
         "n_parameters": n_params,
         "test": test_split_metrics(model, dataset),
     }

@@ -1,7 +1,8 @@
 """The fitted preprocessing a surrogate is trained with, in NumPy (training) and torch (prediction).
 
 Training data go through the dataset package's scikit-learn-style transformers
-(:class:`kerker.dataset.scalers.DesignEncoder` for the inputs,
+(:class:`kerker.dataset.scalers.DesignEncoder` for the inputs, a
+:class:`~kerker.dataset.Designs` batch,
 :class:`kerker.dataset.scalers.Log1pMinMaxScaler` for the targets); their fitted state is
 saved in every checkpoint. Prediction must be differentiable in torch, so the same maps
 are re-expressed as torch operations: both transformers are affine after a fixed
@@ -15,16 +16,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from kerker.dataset import DesignEncoder, Designs, Log1pMinMaxScaler
+
 __all__ = ["SurrogatePreprocessing"]
 
 _TARGETS = ("q_fwd", "q_back")
-
-
-def _scalers():
-    # Imported lazily so that `kerker.models` loads without the dataset package's HDF5 deps.
-    from kerker.dataset import scalers
-
-    return scalers
 
 
 class SurrogatePreprocessing:
@@ -53,12 +49,9 @@ class SurrogatePreprocessing:
     # -- fitting (NumPy) --------------------------------------------------------------
     def fit(self, dataset, indices: np.ndarray) -> SurrogatePreprocessing:
         """Fit the design encoder and the target scaler on the training particles ``indices``."""
-        sc = _scalers()
-        self.design_encoder_ = sc.DesignEncoder(self.materials, self.r_range, self.t_range).fit(
-            *self._design_columns(dataset, indices)
-        )
+        self.design_encoder_ = DesignEncoder(self.materials, self.r_range, self.t_range).fit(dataset.designs(indices))
         # per_feature: one min-max per quantity (the two columns), shared by all wavelengths
-        self.target_scaler_ = sc.Log1pMinMaxScaler(per_feature=True).fit(self._stacked_targets(dataset, indices))
+        self.target_scaler_ = Log1pMinMaxScaler(per_feature=True).fit(self._stacked_targets(dataset, indices))
         self._derive_affine_maps()
         return self
 
@@ -66,24 +59,15 @@ class SurrogatePreprocessing:
         if not hasattr(self, "target_scaler_"):
             raise ValueError("SurrogatePreprocessing is not fitted; call fit(dataset, indices) first")
 
-    @staticmethod
-    def _design_columns(dataset, indices):
-        return (
-            np.asarray(dataset.core_index)[indices],
-            np.asarray(dataset.shell_index)[indices],
-            np.asarray(dataset.r_core)[indices],
-            np.asarray(dataset.t_shell)[indices],
-        )
-
     def _stacked_targets(self, dataset, indices) -> np.ndarray:
         """(n * W, 2): both quantities as columns, divided by ``q_floor``."""
         cols = [np.asarray(getattr(dataset, name), dtype=np.float64)[indices].reshape(-1) for name in _TARGETS]
         return np.stack(cols, axis=1) / self.q_floor
 
-    def design_matrix(self, dataset, indices) -> np.ndarray:
-        """Preprocessed design vectors of particles ``indices``, float32 (n, 2 + 2M)."""
+    def design_matrix(self, designs: Designs) -> np.ndarray:
+        """Preprocessed design vectors of NumPy ``designs`` (e.g. ``dataset.designs(indices)``), float32 (n, 2 + 2M)."""
         self._check_fitted()
-        return np.asarray(self.design_encoder_.transform(*self._design_columns(dataset, indices)), dtype=np.float32)
+        return np.asarray(self.design_encoder_.transform(designs), dtype=np.float32)
 
     def target_array(self, dataset, indices) -> np.ndarray:
         """Preprocessed targets of particles ``indices``, float32 (n, 2, W)."""
@@ -104,8 +88,9 @@ class SurrogatePreprocessing:
         lo = (self.r_range[0], self.t_range[0])
         hi = (self.r_range[1], self.t_range[1])
         m = len(self.materials)
-        two = self.design_encoder_.transform(np.array([0, m - 1]), np.array([m - 1, 0]), np.array(lo[:1] + hi[:1]),
-                                             np.array(lo[1:] + hi[1:]))
+        ends = Designs(self.materials, core_index=[0, m - 1], shell_index=[m - 1, 0], r_core=[lo[0], hi[0]],
+                       t_shell=[lo[1], hi[1]])
+        two = self.design_encoder_.transform(ends)
         two = np.asarray(two, dtype=np.float64)
         expect = np.zeros((2, 2 * m))
         expect[0, 0] = expect[0, 2 * m - 1] = expect[1, m - 1] = expect[1, m] = 1.0
@@ -131,10 +116,10 @@ class SurrogatePreprocessing:
 
     @classmethod
     def from_state_dict(cls, state: dict) -> SurrogatePreprocessing:
-        sc = _scalers()
+        """Rebuild the fitted preprocessing from :meth:`state_dict` output (a checkpoint's)."""
         self = cls(state["materials"], state["wavelength"], state["r_range"], state["t_range"], state["q_floor"])
-        self.design_encoder_ = sc.DesignEncoder.from_state_dict(state["design_encoder"])
-        self.target_scaler_ = sc.Log1pMinMaxScaler.from_state_dict(state["target_scaler"])
+        self.design_encoder_ = DesignEncoder.from_state_dict(state["design_encoder"])
+        self.target_scaler_ = Log1pMinMaxScaler.from_state_dict(state["target_scaler"])
         self._derive_affine_maps()
         return self
 
@@ -174,71 +159,43 @@ class SurrogatePreprocessing:
             )
         return (2.0 * (wl - lo) / (hi - lo) - 1.0).to(torch.float32)
 
-    def material_weights(self, name: str, spec, n_particles: int | None = None) -> torch.Tensor:
-        """Material argument -> weights (1 or P, M) in one-hot order, float32.
+    def own_designs(self, designs: Designs) -> Designs:
+        """``designs`` over this preprocessing's material list (hard designs are re-indexed by name).
 
-        Accepts a name, a ``kerker.Material``, a list of those (one per particle), or an
-        array/tensor of weights of shape (M,) or (P, M).
+        Raises
+        ------
+        TypeError
+            ``designs`` is not a :class:`~kerker.dataset.Designs`.
+        ValueError
+            A material unknown to this surrogate, or soft designs over another material list.
         """
-        m = len(self.materials)
-        if isinstance(spec, str) or hasattr(spec, "permittivity"):
-            return torch.nn.functional.one_hot(torch.tensor([self._material_index(name, spec)]), m).float()
-        if isinstance(spec, (list, tuple)) and spec and all(isinstance(s, str) or hasattr(s, "permittivity") for s in spec):
-            idx = torch.tensor([self._material_index(name, s) for s in spec])
-            return torch.nn.functional.one_hot(idx, m).float()
-        if isinstance(spec, torch.Tensor):
-            weights = spec
-        else:
-            try:
-                arr = np.asarray(spec)
-                if np.iscomplexobj(arr):
-                    raise TypeError(
-                        f"{name}: the surrogate takes material names or weights, not permittivities (got complex "
-                        f"values); known materials: {list(self.materials)}"
-                    )
-                weights = torch.as_tensor(arr.astype(np.float64))
-            except ValueError as err:
-                raise TypeError(
-                    f"{name} must be a material name, a kerker.Material, a list of those, or material weights "
-                    f"of shape (M,) or (P, M) with M = {m}; got {spec!r:.80}"
-                ) from err
-        if weights.is_complex():
-            raise TypeError(
-                f"{name}: the surrogate takes material names or weights, not permittivities (got a complex array); "
-                f"known materials: {list(self.materials)}"
-            )
-        if weights.ndim == 1:
-            weights = weights.reshape(1, -1)
-        if weights.ndim != 2 or weights.shape[1] != m:
+        if not isinstance(designs, Designs):
+            raise TypeError(f"expected a kerker.dataset.Designs batch; received {type(designs).__name__}")
+        if designs.materials == self.materials:
+            return designs
+        if designs.is_soft:
             raise ValueError(
-                f"{name} weights must have shape (M,) or (P, M) with M = {m} materials {list(self.materials)}, "
-                f"got shape {tuple(weights.shape)}"
+                f"soft designs must weigh this surrogate's materials {list(self.materials)} in this order; they are "
+                f"over {list(designs.materials)}"
             )
-        return weights.to(torch.float32)
-
-    def _material_index(self, name: str, spec) -> int:
-        label = spec if isinstance(spec, str) else spec.name
-        if label in self.materials:
-            return self.materials.index(label)
         folded = [m.lower() for m in self.materials]
-        if label.lower() in folded:
-            return folded.index(label.lower())
-        raise ValueError(f"{name} material {label!r} is unknown to this surrogate; known: {list(self.materials)}")
+        lut = []
+        for name in designs.materials:
+            if name.lower() not in folded:
+                raise ValueError(f"material {name!r} of the designs is unknown to this surrogate; known: "
+                                 f"{list(self.materials)}")
+            lut.append(self.materials.index(name) if name in self.materials else folded.index(name.lower()))
+        lut = np.asarray(lut, dtype=np.int64)
+        if designs.is_torch:
+            lut = torch.as_tensor(lut, device=designs.core_index.device)
+        return Designs(self.materials, core_index=lut[designs.core_index], shell_index=lut[designs.shell_index],
+                       r_core=designs.r_core, t_shell=designs.t_shell)
 
-    def _size(self, name: str, value, bounds: tuple[float, float], check_range: bool) -> torch.Tensor:
-        if isinstance(value, torch.Tensor):
-            if value.is_complex():
-                raise TypeError(f"{name} must be real, got dtype {value.dtype}")
-            t = value.to(torch.float64).reshape(-1)
-        else:
-            arr = np.asarray(value)
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"{name} must be real numbers in nm, got dtype {arr.dtype}")
-            t = torch.as_tensor(arr, dtype=torch.float64).reshape(-1)
-        d = t.detach()
-        if not torch.isfinite(d).all():
-            raise ValueError(f"{name} must be finite, got {d[~torch.isfinite(d)][:3].tolist()}")
+    @staticmethod
+    def _size(name: str, value, bounds: tuple[float, float], check_range: bool) -> torch.Tensor:
+        t = value.to(torch.float64) if isinstance(value, torch.Tensor) else torch.as_tensor(value, dtype=torch.float64)
         if check_range:
+            d = t.detach()
             lo, hi = bounds
             tol = 1e-9 * max(abs(lo), abs(hi), 1.0)
             bad = (d < lo - tol) | (d > hi + tol)
@@ -249,18 +206,27 @@ class SurrogatePreprocessing:
                 )
         return t
 
-    def encode(self, core, shell, r_core, t_shell, *, check_range: bool = True) -> torch.Tensor:
-        """Physical design -> preprocessed design vectors (P, 2 + 2M), float32, differentiable."""
+    def encode(self, designs: Designs, *, check_range: bool = True) -> torch.Tensor:
+        """Designs -> preprocessed design vectors (P, 2 + 2M), float32, differentiable in sizes and weights.
+
+        Parameters
+        ----------
+        designs : Designs
+            Hard or soft, NumPy or torch (see :meth:`own_designs` for the material list).
+        check_range : bool
+            Refuse sizes outside the training ranges (default).
+        """
         self._check_fitted()
-        r = self._size("r_core", r_core, self.r_range, check_range)
-        t = self._size("t_shell", t_shell, self.t_range, check_range)
-        wc = self.material_weights("core", core)
-        ws = self.material_weights("shell", shell)
-        sizes = {"r_core": r.shape[0], "t_shell": t.shape[0], "core": wc.shape[0], "shell": ws.shape[0]}
-        n = max(sizes.values())
-        if any(v not in (1, n) for v in sizes.values()):
-            raise ValueError(f"arguments must broadcast over particles (length 1 or P), got lengths {sizes}")
+        designs = self.own_designs(designs)
+        r = self._size("r_core", designs.r_core, self.r_range, check_range)
+        t = self._size("t_shell", designs.t_shell, self.t_range, check_range)
+        m = len(self.materials)
+        if designs.is_soft:
+            wc, ws = (torch.as_tensor(p).to(torch.float32) for p in (designs.p_core, designs.p_shell))
+        else:
+            wc, ws = (torch.nn.functional.one_hot(torch.as_tensor(i), m).float()
+                      for i in (designs.core_index, designs.shell_index))
         slope = torch.as_tensor(self._size_slope)
         offset = torch.as_tensor(self._size_offset)
-        scaled = torch.stack([r.expand(n) * slope[0] + offset[0], t.expand(n) * slope[1] + offset[1]], dim=1)
-        return torch.cat([scaled.to(torch.float32), wc.expand(n, -1), ws.expand(n, -1)], dim=1)
+        scaled = torch.stack([r * slope[0] + offset[0], t * slope[1] + offset[1]], dim=1)
+        return torch.cat([scaled.to(torch.float32), wc, ws], dim=1)

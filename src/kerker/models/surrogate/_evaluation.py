@@ -13,7 +13,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["evaluate_surrogate", "off_grid_designs", "rmae", "summarize_rmae", "test_split_metrics"]
+from kerker.dataset import Designs
+
+__all__ = [
+    "evaluate_surrogate",
+    "example_spectra",
+    "exact_spectra",
+    "off_grid_designs",
+    "rmae",
+    "summarize_rmae",
+    "test_split_metrics",
+]
 
 _SUBSET = 32  # test particles recorded per checkpoint so that tests can recompute them with exact Mie
 
@@ -51,10 +61,6 @@ def summarize_rmae(values: np.ndarray) -> dict:
     }
 
 
-def _names(materials, index) -> list[str]:
-    return [materials[int(i)] for i in np.asarray(index)]
-
-
 def test_split_metrics(model, dataset, split: str = "test", *, return_values: bool = False) -> dict:
     """rMAE of ``model`` on a dataset split, against the exact spectra stored in the dataset.
 
@@ -64,16 +70,14 @@ def test_split_metrics(model, dataset, split: str = "test", *, return_values: bo
     ``values_q_fwd`` / ``values_q_back``.
     """
     model.check_dataset(dataset)
-    idx = np.asarray(dataset.split(split))
-    core = _names(model.materials, np.asarray(dataset.core_index)[idx])
-    shell = _names(model.materials, np.asarray(dataset.shell_index)[idx])
-    r = np.asarray(dataset.r_core, dtype=np.float64)[idx]
-    t = np.asarray(dataset.t_shell, dtype=np.float64)[idx]
-    q_fwd, q_back = model.predict(core, shell, r, t)
+    idx = dataset.indices(split)
+    designs = dataset.designs(idx)
+    q_fwd, q_back = model.predict(designs)
     e_fwd = np.asarray(dataset.q_fwd, dtype=np.float64)[idx]
     e_back = np.asarray(dataset.q_back, dtype=np.float64)[idx]
     v_fwd, v_back = rmae(q_fwd, e_fwd), rmae(q_back, e_back)
     k = min(_SUBSET, idx.size)
+    first = designs[:k]
     out = {
         "split": split,
         "n": int(idx.size),
@@ -81,10 +85,10 @@ def test_split_metrics(model, dataset, split: str = "test", *, return_values: bo
         "q_back": summarize_rmae(v_back),
         "subset": {
             "index": idx[:k].tolist(),
-            "core": core[:k],
-            "shell": shell[:k],
-            "r_core": r[:k].tolist(),
-            "t_shell": t[:k].tolist(),
+            "core": first.core_names.tolist(),
+            "shell": first.shell_names.tolist(),
+            "r_core": first.r_core.tolist(),
+            "t_shell": first.t_shell.tolist(),
             "rmae_q_fwd": v_fwd[:k].tolist(),
             "rmae_q_back": v_back[:k].tolist(),
         },
@@ -94,21 +98,18 @@ def test_split_metrics(model, dataset, split: str = "test", *, return_values: bo
     return out
 
 
-def off_grid_designs(materials, r_range, t_range, n: int, seed: int) -> dict:
+def off_grid_designs(materials, r_range, t_range, n: int, seed: int) -> Designs:
     """``n`` random designs: uniform material pairs, sizes uniform and continuous in the ranges (nm)."""
     rng = np.random.default_rng(seed)
     m = len(materials)
-    return {
-        "core": _names(materials, rng.integers(0, m, n)),
-        "shell": _names(materials, rng.integers(0, m, n)),
-        "r_core": rng.uniform(*r_range, n),
-        "t_shell": rng.uniform(*t_range, n),
-    }
+    core, shell = rng.integers(0, m, n), rng.integers(0, m, n)
+    return Designs(tuple(materials), core_index=core, shell_index=shell, r_core=rng.uniform(*r_range, n),
+                   t_shell=rng.uniform(*t_range, n))
 
 
-def exact_spectra(designs: dict, wavelength, *, extrapolate: str = "hold", chunk: int = 500,
+def exact_spectra(designs: Designs, wavelength, *, extrapolate: str = "hold", chunk: int = 500,
                   log: Callable[[str], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact ``q_fwd, q_back`` (P, W) of ``designs`` by :func:`kerker.efficiencies`.
+    """Exact ``q_fwd, q_back`` (P, W) of hard ``designs`` by :func:`kerker.efficiencies`.
 
     ``extrapolate`` is the materials' policy outside their data range ("hold" is the
     paper's TiO2 < 430 nm choice, as in the dataset).
@@ -116,16 +117,18 @@ def exact_spectra(designs: dict, wavelength, *, extrapolate: str = "hold", chunk
     from kerker.materials import material
     from kerker.mie import efficiencies
 
-    mats = {name: material(name).with_extrapolation(extrapolate) for name in set(designs["core"]) | set(designs["shell"])}
-    n = len(designs["core"])
+    core, shell = designs.core_names, designs.shell_names
+    mats = {name: material(name).with_extrapolation(extrapolate) for name in set(core) | set(shell)}
+    r, t = np.asarray(designs.r_core), np.asarray(designs.t_shell)
+    n = len(designs)
     fwd, back = [], []
     for i in range(0, n, chunk):
         sl = slice(i, i + chunk)
         q = efficiencies(
-            [mats[c] for c in designs["core"][sl]],
-            [mats[s] for s in designs["shell"][sl]],
-            np.asarray(designs["r_core"][sl]),
-            np.asarray(designs["t_shell"][sl]),
+            [mats[c] for c in core[sl]],
+            [mats[s] for s in shell[sl]],
+            r[sl],
+            t[sl],
             np.asarray(wavelength, dtype=np.float64),
         )
         fwd.append(q.q_fwd)
@@ -135,9 +138,36 @@ def exact_spectra(designs: dict, wavelength, *, extrapolate: str = "hold", chunk
     return np.concatenate(fwd), np.concatenate(back)
 
 
+def example_spectra(model, dataset, n: int = 6, split: str = "test") -> dict:
+    """Predicted and stored exact spectra of ``n`` particles spread evenly over a split.
+
+    The split is sorted by material, so evenly spaced positions cover the material pairs.
+
+    Returns
+    -------
+    dict
+        ``index`` (particle indices), ``designs`` (Designs), ``labels`` (one str per
+        particle: materials and sizes in nm), ``exact`` and ``predicted``: dicts
+        ``{"Q_fwd", "Q_back"}`` of (n, W) arrays on ``model.wavelength``.
+    """
+    idx = dataset.indices(split)
+    idx = idx[np.linspace(0, idx.size - 1, n).astype(int)]
+    designs = dataset.designs(idx)
+    q_fwd, q_back = model.predict(designs)
+    labels = [f"{c} {r:.1f} nm / {s} {t:.1f} nm"
+              for c, s, r, t in zip(designs.core_names, designs.shell_names, designs.r_core, designs.t_shell)]
+    return {
+        "index": idx,
+        "designs": designs,
+        "labels": labels,
+        "exact": {"Q_fwd": np.asarray(dataset.q_fwd)[idx], "Q_back": np.asarray(dataset.q_back)[idx]},
+        "predicted": {"Q_fwd": q_fwd, "Q_back": q_back},
+    }
+
+
 def evaluate_surrogate(model, dataset=None, *, off_grid: int = 2000, seed: int = 0, extrapolate: str = "hold",
-                       log: Callable[[str], None] | None = None) -> dict:
-    """Test-split and off-grid rMAE of a surrogate.
+                       examples: int = 0, log: Callable[[str], None] | None = None) -> dict:
+    """Test-split and off-grid rMAE of a surrogate (``kerker evaluate surrogate``).
 
     Parameters
     ----------
@@ -150,12 +180,16 @@ def evaluate_surrogate(model, dataset=None, *, off_grid: int = 2000, seed: int =
         Seed of the off-grid designs.
     extrapolate : str
         Material extrapolation policy of the exact reference.
+    examples : int
+        With a dataset: also return :func:`example_spectra` of this many test particles
+        (0 skips).
 
     Returns
     -------
     dict
         ``test`` and/or ``off_grid`` entries, each with ``q_fwd`` / ``q_back`` summaries and
-        the per-spectrum values ``values_q_fwd`` / ``values_q_back`` (ndarrays).
+        the per-spectrum values ``values_q_fwd`` / ``values_q_back`` (ndarrays), and
+        ``examples`` if asked for.
     """
     out: dict = {}
     if dataset is not None:
@@ -163,7 +197,7 @@ def evaluate_surrogate(model, dataset=None, *, off_grid: int = 2000, seed: int =
     if off_grid:
         designs = off_grid_designs(model.materials, model.r_range, model.t_range, off_grid, seed)
         e_fwd, e_back = exact_spectra(designs, model.wavelength, extrapolate=extrapolate, log=log)
-        q_fwd, q_back = model.predict(designs["core"], designs["shell"], designs["r_core"], designs["t_shell"])
+        q_fwd, q_back = model.predict(designs)
         v_fwd, v_back = rmae(q_fwd, e_fwd), rmae(q_back, e_back)
         out["off_grid"] = {
             "n": off_grid,
@@ -174,4 +208,6 @@ def evaluate_surrogate(model, dataset=None, *, off_grid: int = 2000, seed: int =
             "values_q_fwd": v_fwd,
             "values_q_back": v_back,
         }
+    if dataset is not None and examples:
+        out["examples"] = example_spectra(model, dataset, examples)
     return out

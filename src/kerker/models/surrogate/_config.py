@@ -1,56 +1,32 @@
 """Frozen configuration dataclasses of the surrogate networks and their training.
 
-Defaults live here and nowhere else; every field is checked in ``__post_init__`` so a
-config either describes a runnable model/run or is refused. Checkpoints store these as
-plain dicts (``dataclasses.asdict``) and rebuild them with ``from_dict``.
+Defaults live here and nowhere else; every field is checked in ``__post_init__`` (with
+the validators of :mod:`kerker._config`) so a config either describes a runnable
+model/run or is refused. Checkpoints store these as plain dicts (``to_dict``) and rebuild
+them with ``from_dict``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+
+from kerker._config import (
+    Config,
+    choice,
+    int_tuple,
+    integer,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    string,
+)
 
 __all__ = ["MLPConfig", "ResNetConfig", "SurrogateTrainConfig"]
 
 
-def _positive_int(name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
-
-
-def _int_tuple(name: str, value, empty: str | None = "must not be empty") -> tuple[int, ...]:
-    """``value`` as a tuple of positive ints; ``empty`` is the refusal of an empty one (None: allowed)."""
-    try:
-        values = tuple(value)
-    except TypeError as err:
-        raise TypeError(f"{name} must be a sequence of positive ints, got {value!r}") from err
-    if not values and empty is not None:
-        raise ValueError(f"{name} {empty}, got {value!r}")
-    for v in values:
-        _positive_int(f"each entry of {name}", v)
-    return values
-
-
-class _FromDict:
-    @classmethod
-    def from_dict(cls, data: dict):
-        """Rebuild the config from ``asdict`` output (lists become tuples); unknown keys are refused."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"{cls.__name__} got unknown fields {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: (_to_tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def _to_tuple(value):
-    return tuple(_to_tuple(v) if isinstance(v, list) else v for v in value)
-
-
 @dataclass(frozen=True)
-class ResNetConfig(_FromDict):
+class ResNetConfig(Config):
     """Architecture of the 1D ResNet surrogate (Soun et al., Fig. 1b).
 
     A dense stem maps the design vector (2 scaled sizes + two one-hot materials) to a
@@ -103,25 +79,19 @@ class ResNetConfig(_FromDict):
     n_outputs: int = 2
 
     def __post_init__(self):
-        _positive_int("n_materials", self.n_materials)
-        _positive_int("seq_len", self.seq_len)
-        object.__setattr__(self, "stem_hidden", _int_tuple("stem_hidden", self.stem_hidden, empty=None))
-        if not isinstance(self.fourier_octaves, int) or isinstance(self.fourier_octaves, bool) or not (
-            0 <= self.fourier_octaves <= 12
-        ):
-            raise ValueError(f"fourier_octaves must be an int in [0, 12], got {self.fourier_octaves!r}")
-        if self.activation not in ("leaky_relu", "silu"):
-            raise ValueError(f"activation must be 'leaky_relu' or 'silu', got {self.activation!r}")
-        object.__setattr__(self, "channels", _int_tuple("channels", self.channels))
-        _positive_int("blocks_per_group", self.blocks_per_group)
-        _positive_int("kernel_size", self.kernel_size)
+        self._check("n_materials", positive_int)
+        self._check("seq_len", positive_int)
+        self._check("channels", int_tuple)
+        self._check("blocks_per_group", positive_int)
+        self._check("kernel_size", positive_int)
         if self.kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (for 'same' padding), got {self.kernel_size}")
-        if not self.negative_slope >= 0:
-            raise ValueError(f"negative_slope must be >= 0, got {self.negative_slope!r}")
-        if self.upsample not in ("nearest", "linear"):
-            raise ValueError(f"upsample must be 'nearest' or 'linear', got {self.upsample!r}")
-        _positive_int("n_outputs", self.n_outputs)
+            raise ValueError(f"ResNetConfig.kernel_size must be odd (for 'same' padding); received {self.kernel_size}")
+        self._check("negative_slope", non_negative_float)
+        self._check("stem_hidden", int_tuple, allow_empty=True)
+        self._check("activation", choice, ("leaky_relu", "silu"))
+        self._check("fourier_octaves", integer, minimum=0, maximum=12)
+        self._check("upsample", choice, ("nearest", "linear"))
+        self._check("n_outputs", positive_int)
 
     @property
     def design_dim(self) -> int:
@@ -139,7 +109,7 @@ class ResNetConfig(_FromDict):
 
 
 @dataclass(frozen=True)
-class MLPConfig(_FromDict):
+class MLPConfig(Config):
     """Architecture of the per-wavelength MLP surrogate.
 
     Input: the design vector (``2 + 2 M``) and the min-max scaled wavelength; output:
@@ -163,11 +133,10 @@ class MLPConfig(_FromDict):
     n_outputs: int = 2
 
     def __post_init__(self):
-        _positive_int("n_materials", self.n_materials)
-        object.__setattr__(self, "hidden", _int_tuple("hidden", self.hidden))
-        if not self.negative_slope >= 0:
-            raise ValueError(f"negative_slope must be >= 0, got {self.negative_slope!r}")
-        _positive_int("n_outputs", self.n_outputs)
+        self._check("n_materials", positive_int)
+        self._check("hidden", int_tuple)
+        self._check("negative_slope", non_negative_float)
+        self._check("n_outputs", positive_int)
 
     @property
     def design_dim(self) -> int:
@@ -175,7 +144,7 @@ class MLPConfig(_FromDict):
 
 
 @dataclass(frozen=True)
-class SurrogateTrainConfig(_FromDict):
+class SurrogateTrainConfig(Config):
     """One surrogate training run (``kerker train surrogate``).
 
     Attributes
@@ -249,48 +218,43 @@ class SurrogateTrainConfig(_FromDict):
     init_from: str | None = None
 
     def __post_init__(self):
-        if self.loss not in ("mse", "weighted_mse", "rmae"):
-            raise ValueError(f"loss must be 'mse', 'weighted_mse' or 'rmae', got {self.loss!r}")
-        if self.lr_schedule not in ("halve", "cosine"):
-            raise ValueError(f"lr_schedule must be 'halve' or 'cosine', got {self.lr_schedule!r}")
-        if self.freeze_bn_after is not None and (
-            not isinstance(self.freeze_bn_after, int) or isinstance(self.freeze_bn_after, bool) or self.freeze_bn_after < 0
-        ):
-            raise ValueError(f"freeze_bn_after must be an int >= 0 or None, got {self.freeze_bn_after!r}")
-        if self.init_from is not None:
-            if not isinstance(self.init_from, str) or not self.init_from:
-                raise TypeError(f"init_from must be a checkpoint path (str) or None, got {self.init_from!r}")
-        if self.arch not in ("resnet", "mlp"):
-            raise ValueError(f"arch must be 'resnet' or 'mlp', got {self.arch!r}")
-        _positive_int("epochs", self.epochs)
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
-            raise ValueError(f"lr must be > 0, got {self.lr!r}")
-        _positive_int("lr_halve_every", self.lr_halve_every)
-        schedule = tuple(tuple(step) for step in self.batch_schedule)
+        self._check("arch", choice, ("resnet", "mlp"))
+        self._check("epochs", positive_int)
+        self._check("lr", positive_float)
+        self._check("lr_halve_every", positive_int)
+        schedule = self.batch_schedule
+        if isinstance(schedule, (str, bytes)) or not hasattr(schedule, "__iter__"):
+            raise TypeError(f"SurrogateTrainConfig.batch_schedule must be (epoch, batch_size) pairs; received {schedule!r}")
+        schedule = tuple(tuple(step) if hasattr(step, "__iter__") else (step,) for step in schedule)
         if not schedule or any(len(s) != 2 for s in schedule):
-            raise ValueError(f"batch_schedule must be (epoch, batch_size) pairs, got {self.batch_schedule!r}")
+            raise ValueError(
+                f"SurrogateTrainConfig.batch_schedule must be (epoch, batch_size) pairs; received {self.batch_schedule!r}"
+            )
+        schedule = tuple(
+            (integer("SurrogateTrainConfig.batch_schedule epoch", epoch, minimum=0),
+             positive_int("SurrogateTrainConfig.batch_schedule batch size", size))
+            for epoch, size in schedule
+        )
         if schedule[0][0] != 0:
-            raise ValueError(f"batch_schedule must start at epoch 0, got {schedule!r}")
-        for epoch, size in schedule:
-            if not isinstance(epoch, int) or epoch < 0:
-                raise ValueError(f"batch_schedule epochs must be ints >= 0, got {epoch!r}")
-            _positive_int("batch_schedule batch size", size)
+            raise ValueError(f"SurrogateTrainConfig.batch_schedule must start at epoch 0; received {schedule!r}")
         if any(b[0] <= a[0] for a, b in zip(schedule, schedule[1:])):
-            raise ValueError(f"batch_schedule epochs must increase, got {schedule!r}")
-        object.__setattr__(self, "batch_schedule", schedule)
-        _positive_int("patience", self.patience)
-        if not isinstance(self.seed, int):
-            raise TypeError(f"seed must be an int, got {self.seed!r}")
-        if not (isinstance(self.q_floor, (int, float)) and self.q_floor > 0):
-            raise ValueError(f"q_floor must be > 0, got {self.q_floor!r}")
-        if self.wavelengths_per_particle is not None:
-            _positive_int("wavelengths_per_particle", self.wavelengths_per_particle)
-            if self.arch != "mlp":
-                raise ValueError("wavelengths_per_particle applies to arch='mlp' only (the ResNet predicts whole spectra)")
-        if self.max_train is not None:
-            _positive_int("max_train", self.max_train)
-        if self.num_threads is not None:
-            _positive_int("num_threads", self.num_threads)
+            raise ValueError(f"SurrogateTrainConfig.batch_schedule epochs must increase; received {schedule!r}")
+        self._set("batch_schedule", schedule)
+        self._check("patience", positive_int)
+        self._check("seed", integer)
+        self._check("q_floor", positive_float)
+        self._check("wavelengths_per_particle", positive_int, none=True)
+        if self.wavelengths_per_particle is not None and self.arch != "mlp":
+            raise ValueError(
+                "SurrogateTrainConfig.wavelengths_per_particle applies to arch='mlp' only (the ResNet predicts whole "
+                f"spectra); received wavelengths_per_particle={self.wavelengths_per_particle} with arch={self.arch!r}"
+            )
+        self._check("max_train", positive_int, none=True)
+        self._check("num_threads", positive_int, none=True)
+        self._check("loss", choice, ("mse", "weighted_mse", "rmae"))
+        self._check("lr_schedule", choice, ("halve", "cosine"))
+        self._check("freeze_bn_after", integer, minimum=0, none=True)
+        self._check("init_from", string, what="a checkpoint path (str)", none=True)
 
     def batch_size(self, epoch: int) -> int:
         """Batch size at ``epoch`` (0-based) from the step-wise schedule."""
