@@ -348,12 +348,6 @@ def test_sin_zero_efficiencies_vs_mpmath(case):
 # Invariants
 
 
-def test_extinction_is_scattering_plus_absorption(kerker_random):
-    scale = np.max(kerker_random["q_ext"], axis=-1, keepdims=True)
-    resid = kerker_random["q_ext"] - kerker_random["q_sca"] - kerker_random["q_abs"]
-    assert np.max(np.abs(resid) / scale) <= TOL_ROUNDING
-
-
 def test_absorption_nonnegative_and_zero_when_lossless(configs, kerker_random):
     q_abs, q_ext = kerker_random["q_abs"], kerker_random["q_ext"]
     scale = np.max(q_ext, axis=-1, keepdims=True)

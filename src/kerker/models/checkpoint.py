@@ -10,31 +10,25 @@ training loop is not imported to load a model.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
+from kerker._artifacts import atomic_path
+
 __all__ = ["load_checkpoint", "resume_payload", "save_checkpoint"]
 
 
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
-    """``torch.save`` to a temporary file in the same folder, then rename atomically.
+    """``torch.save`` through the one artifact writer (:func:`kerker._artifacts.atomic_path`).
 
-    A run killed while writing leaves the previous checkpoint intact.
+    A run killed while writing leaves the previous checkpoint intact; the file follows
+    the umask like every other result file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
