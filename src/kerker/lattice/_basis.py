@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from kerker.lattice._eisenstein import check_tol, reshape, ring_at
-from kerker.lattice._reduction import Reduction, as_tau_array, reduce_tau, transport
+from kerker.lattice._reduction import Reduction, as_tau_array, check_finite, reduce_flat, transport
 from kerker.lattice._series import EPS, QSeries, qseries
 
 ZETA3 = 1.2020569031595942853997381615114499907649862923405
@@ -347,8 +347,10 @@ def lattice_sum(
     Raises
     ------
     ValueError
-        Unsupported ``(n, l)``, odd ``l``, unknown ``method``/``summation``, or ``tau``
-        not finite / not in the upper half-plane.
+        Unsupported ``(n, l)``, odd ``l``, unknown ``method``/``summation``, ``tau``
+        not finite / not in the upper half-plane, ``Im tau < 1e-15`` (below the supported
+        range, where float64 cannot reduce ``tau`` exactly; docs/lattice-math.md §3), or a
+        result that overflows float64.
 
     Examples
     --------
@@ -366,9 +368,10 @@ def lattice_sum(
 
         v, d, db, e = richardson_arrays(l, flat)
     else:
-        red = reduce_tau(flat)
+        red = reduce_flat(flat)
         qs = qseries(red.tau_f, tol, needed_series([(n, l)]))
         v, d, db, e = basis_arrays(n, l, red, qs, summation)
+    check_finite(flat, f"S({n}, {l})", v, d, db, e)
     return BasisResult(
         value=reshape(v, shape), d=reshape(d, shape), dbar=reshape(db, shape), error_bound=reshape(e, shape)
     )
@@ -394,11 +397,12 @@ def basis(tau, tol: float = 1e-16, elements=STANDARD_BASIS) -> dict:
     checked = [check_sum_index(n, l) for n, l in elements]
     tol = check_tol(tol)
     flat, shape = as_tau_array(tau)
-    red = reduce_tau(flat)
+    red = reduce_flat(flat)
     qs = qseries(red.tau_f, tol, needed_series(checked))
     out = {}
     for n, l in checked:
         v, d, db, e = basis_arrays(n, l, red, qs)
+        check_finite(flat, f"S({n}, {l})", v, d, db, e)
         out[(n, l)] = BasisResult(
             value=reshape(v, shape), d=reshape(d, shape), dbar=reshape(db, shape), error_bound=reshape(e, shape)
         )

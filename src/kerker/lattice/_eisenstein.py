@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kerker.lattice import _ring
-from kerker.lattice._reduction import Reduction, as_tau_array, reduce_tau, transport
-from kerker.lattice._series import EPS, QSeries, qseries
+from kerker.lattice._reduction import Reduction, as_tau_array, check_finite, reduce_flat, transport
+from kerker.lattice._series import CUSP_IMAG, EPS, QSeries, qseries
 
 TWO_PI_I = 2j * np.pi
 
@@ -53,17 +53,35 @@ def reshape(arr, shape):
     return np.reshape(arr, shape)[()]
 
 
+def _shifted_at(k: int, order: int, qs: QSeries, cusp: np.ndarray):
+    """``D^order E_k`` (``order >= 1``) at the points ``cusp`` from ``E - 1``, with its bound."""
+    poly, mag_poly = _ring.shifted_derivative(k, order)
+    eps = tuple(v[cusp] for v in qs.e_shift)
+    value, _, err = _ring.evaluate(poly, *eps, tuple(v[cusp] for v in qs.e_shift_err))
+    mag, _ = _ring.evaluate(mag_poly, *(np.abs(v) for v in eps))
+    # coefficient rounding (float64 coefficients, binomial sums) and the evaluation itself
+    return value, err + 4.0 * EPS * (len(poly) + _ring.degree(poly) + 1.0) * mag.real
+
+
 def ring_at(k: int, order: int, qs: QSeries, with_d: bool = True):
     """``D^order E_k`` at reduced points with its error bound (and ``d/dtau`` of it).
 
-    Returns ``value, d, err``; ``d = 2 pi i D^(order+1) E_k`` or ``None``.
+    Returns ``value, d, err``; ``d = 2 pi i D^(order+1) E_k`` or ``None``. Up the cusp
+    (``Im tau_f > CUSP_IMAG``, where ``|q| < 2^-53``) the derivatives ``D^r E_k``,
+    ``r >= 1``, are evaluated in ``E - 1`` (:func:`_ring.shifted_derivative`), which keeps
+    their relative accuracy as ``q -> 0``.
     """
     poly = _ring.eisenstein_derivative(k, order)
     value, mag, err = _ring.evaluate(poly, qs.e2, qs.e4, qs.e6, qs.e_err)
     err = err + 4.0 * EPS * (_ring.degree(poly) + 1.0) * mag
+    cusp = np.flatnonzero(qs.y > CUSP_IMAG)
+    if order >= 1 and cusp.size:
+        value[cusp], err[cusp] = _shifted_at(k, order, qs, cusp)
     if not with_d:
         return value, None, err
     dvalue, _ = _ring.evaluate(_ring.eisenstein_derivative(k, order + 1), qs.e2, qs.e4, qs.e6)
+    if cusp.size:
+        dvalue[cusp], _ = _shifted_at(k, order + 1, qs, cusp)
     return value, TWO_PI_I * dvalue, err
 
 
@@ -113,8 +131,9 @@ def eisenstein(k: int, tau, tol: float = 1e-16) -> EisensteinResult:
     Raises
     ------
     ValueError
-        ``k`` not an even integer in [2, 14]; ``tau`` NaN, infinite or ``Im tau <= 0``;
-        ``tol`` outside (0, 1).
+        ``k`` not an even integer in [2, 14]; ``tau`` NaN, infinite, ``Im tau <= 0`` or
+        ``Im tau < 1e-15`` (below the supported range; docs/lattice-math.md §3); ``tol``
+        outside (0, 1); a result that overflows float64.
 
     Examples
     --------
@@ -129,7 +148,8 @@ def eisenstein(k: int, tau, tol: float = 1e-16) -> EisensteinResult:
         raise ValueError(f"k: must be an even integer with 2 <= k <= 14; received k={k!r}")
     tol = check_tol(tol)
     flat, shape = as_tau_array(tau)
-    red = reduce_tau(flat)
+    red = reduce_flat(flat)
     qs = qseries(red.tau_f, tol, ("e2", "e4", "e6"))
     value, d, err = eisenstein_arrays(int(k), red, qs)
+    check_finite(flat, f"E{int(k)}", value, d, err)
     return EisensteinResult(value=reshape(value, shape), d=reshape(d, shape), error_bound=reshape(err, shape))

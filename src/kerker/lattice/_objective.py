@@ -17,8 +17,8 @@ from kerker.lattice._basis import (
     needed_series,
 )
 from kerker.lattice._eisenstein import check_tol, reshape
-from kerker.lattice._reduction import as_tau_array, reduce_tau
-from kerker.lattice._series import qseries
+from kerker.lattice._reduction import as_tau_array, check_finite, reduce_flat, reduce_tau
+from kerker.lattice._series import EPS, qseries
 
 # Known global maximum of J for kappa = 1 (docs/lattice-math.md §7.3: grid + Newton over F, 50 digits).
 TAU_STAR = 0.5 + 1.246175854630197535595j
@@ -37,11 +37,15 @@ class ObjectiveResult:
         ``(dJ/d Re tau, dJ/d Im tau)``.
     d : complex or ndarray of complex128, shape of ``tau``
         Wirtinger ``dJ``; ``grad = (2 Re dJ, -2 Im dJ)``.
+    error_bound : float or ndarray of float64, shape of ``tau``
+        Absolute bound on ``|value - J(tau)|``: the certificates of ``G2*`` and
+        ``S(4, 0)`` carried through ``J`` plus the rounding of ``J``'s own operations.
     """
 
     value: np.ndarray
     grad: np.ndarray
     d: np.ndarray
+    error_bound: np.ndarray
 
 
 def _check_positive(name: str, value) -> float:
@@ -54,23 +58,34 @@ def _check_positive(name: str, value) -> float:
     return v
 
 
-def objective_arrays(flat: np.ndarray, kappa: float, tol: float = 1e-16, with_grad: bool = True):
-    """``J`` and Wirtinger ``dJ`` (``None`` unless ``with_grad``) at flat, validated ``tau``."""
+def objective_arrays(
+    flat: np.ndarray, kappa: float, tol: float = 1e-16, with_grad: bool = True, with_bound: bool = False
+):
+    """``J`` and Wirtinger ``dJ`` (``None`` unless ``with_grad``) at flat, validated ``tau``.
+
+    With ``with_bound`` a third array is returned: the error bound of ``J``. ``flat`` is
+    validated again here (the optimiser passes raw points), so ``Im tau < 1e-15`` raises.
+    """
     red = reduce_tau(flat)
     qs = qseries(red.tau_f, tol, needed_series([(2, -2), (4, 0), (4, -2)]))
-    g, dg, dbg, _ = basis_arrays(2, -2, red, qs)
-    s40, _, _, _ = basis_arrays(4, 0, red, qs)
+    g, dg, dbg, g_err = basis_arrays(2, -2, red, qs)
+    s40, _, _, s_err = basis_arrays(4, 0, red, qs)
     y = red.y
     absg = np.abs(g)
     value = y * absg - kappa * y * y * s40.real
+    extra = ()
+    if with_bound:
+        # abs(g) moves by at most g's error; 4 EPS covers abs, the products and the difference
+        y2k = kappa * y * y
+        extra = (y * g_err + y2k * s_err + 4.0 * EPS * (y * absg + y2k * np.abs(s40)),)
     if not with_grad:
-        return value, None
+        return (value, None) + extra
     s4m2, _, _, _ = basis_arrays(4, -2, red, qs)
     safe = np.where(absg > 0, absg, 1.0)
     # docs/lattice-math.md §7.2: dJ = -(i/2)|G| + y/(2|G|)[conj(G) dG + G conj(dbar G)] + i kappa y S(4,-2)
     cone = np.where(absg > 0, y / (2.0 * safe) * (np.conj(g) * dg + g * np.conj(dbg)), 0.0)
     d = -0.5j * absg + cone + 1j * kappa * y * s4m2
-    return value, d
+    return (value, d) + extra
 
 
 def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult:
@@ -96,12 +111,14 @@ def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult
     Returns
     -------
     ObjectiveResult
-        ``value``, ``grad = (dJ/dx, dJ/dy)`` (last axis of length 2), Wirtinger ``d``.
+        ``value``, ``grad = (dJ/dx, dJ/dy)`` (last axis of length 2), Wirtinger ``d``,
+        ``error_bound`` (certificate of ``value``).
 
     Raises
     ------
     ValueError
-        Bad ``tau`` or negative / non-finite ``kappa``.
+        Bad ``tau`` (including ``Im tau < 1e-15``, below the supported range) or
+        negative / non-finite ``kappa``.
 
     Examples
     --------
@@ -113,9 +130,10 @@ def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult
     kappa = _check_positive("kappa", kappa)
     tol = check_tol(tol)
     flat, shape = as_tau_array(tau)
-    value, d = objective_arrays(flat, kappa, tol)
+    value, d, err = objective_arrays(flat, kappa, tol, with_bound=True)
+    check_finite(flat, "J", value, d, err)
     grad = np.stack([2.0 * d.real, -2.0 * d.imag], axis=-1).reshape(shape + (2,))
-    return ObjectiveResult(value=reshape(value, shape), grad=grad, d=reshape(d, shape))
+    return ObjectiveResult(value=reshape(value, shape), grad=grad, d=reshape(d, shape), error_bound=reshape(err, shape))
 
 
 def fixed_area_sum(n: int, l: int, tau, area: float = 1.0, *, tol: float = 1e-16) -> BasisResult:
@@ -154,7 +172,7 @@ def fixed_area_sum(n: int, l: int, tau, area: float = 1.0, *, tol: float = 1e-16
         raise ValueError(f"area: must be > 0; received area={area!r}")
     tol = check_tol(tol)
     flat, shape = as_tau_array(tau)
-    red = reduce_tau(flat)
+    red = reduce_flat(flat)
     qs = qseries(red.tau_f, tol, needed_series([(n, l)]))
     s, ds, dbs, err = basis_arrays(n, l, red, qs)
     y = red.y
@@ -167,6 +185,7 @@ def fixed_area_sum(n: int, l: int, tau, area: float = 1.0, *, tol: float = 1e-16
         value = value + np.pi / a * np.log(y / a)
         d = d - 0.5j * np.pi / (a * y)
         dbar = dbar + 0.5j * np.pi / (a * y)
+    check_finite(flat, f"P({n}, {l})", value, d, dbar, err)
     return BasisResult(
         value=reshape(value, shape), d=reshape(d, shape), dbar=reshape(dbar, shape), error_bound=reshape(err, shape)
     )

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from kerker.lattice._objective import J_STAR, TAU_STAR, objective_arrays
-from kerker.lattice._reduction import reduce_tau
+from kerker.lattice._reduction import MIN_IMAG, reduce_tau
 
 GRADIENTS = ("analytic", "forward", "central")
 _EPS = float(np.finfo(float).eps)
@@ -145,7 +145,7 @@ class _Counted:
 
     def _value(self, v: np.ndarray) -> float:
         self.evaluations += 1
-        if v[1] <= 0:
+        if v[1] < MIN_IMAG:  # below the supported range (docs/lattice-math.md §3): a wall
             return _WALL
         value, _ = objective_arrays(np.array([v[0] + 1j * v[1]]), self.kappa, with_grad=False)
         return -float(value[0])
@@ -153,7 +153,7 @@ class _Counted:
     def __call__(self, v: np.ndarray):
         if self.gradient == "analytic":
             self.evaluations += 1
-            if v[1] <= 0:
+            if v[1] < MIN_IMAG:
                 return _WALL, np.array([0.0, -1.0])
             value, d = objective_arrays(np.array([v[0] + 1j * v[1]]), self.kappa)
             return -float(value[0]), -np.array([2.0 * d[0].real, -2.0 * d[0].imag])

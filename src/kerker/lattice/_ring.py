@@ -14,6 +14,7 @@ triples ``(i, j, k)`` of ``E2^i E4^j E6^k`` to rational (float) coefficients.
 from __future__ import annotations
 
 from functools import lru_cache
+from math import comb
 
 import numpy as np
 
@@ -106,3 +107,36 @@ def evaluate(p: Poly, e2, e4, e6, bounds=None):
 def degree(p: Poly) -> int:
     """Total degree of ``p`` (number of multiplications bounding its rounding)."""
     return max((i + j + k for (i, j, k) in p), default=0)
+
+
+@lru_cache(maxsize=None)
+def shifted_derivative(k: int, order: int) -> tuple[Poly, Poly]:
+    """``D^order E_k`` (``order >= 1``) as a polynomial in ``E2 - 1, E4 - 1, E6 - 1``.
+
+    ``D`` annihilates constants, so ``D^order E_k = O(q)`` has no constant term: it is
+    dropped exactly, instead of leaving the float64 residue of ``sum c`` that evaluating
+    the plain polynomial at ``E = (1, 1, 1) + O(q)`` returns (times ``y^s`` in a raised
+    sum, that residue is the whole error at the cusp; docs/lattice-math.md §4b).
+
+    Returns
+    -------
+    poly : Poly
+        The shifted coefficients (binomial expansion of each monomial).
+    magnitude : Poly
+        ``sum |c| binom`` per shifted monomial, which bounds both the shifted coefficients
+        and the rounding of the float64 coefficients they come from.
+    """
+    if order < 1:
+        raise ValueError(f"order: must be >= 1 (E_k itself has the constant term 1); received order={order}")
+    out: Poly = {}
+    mag: Poly = {}
+    for (i, j, l), c in eisenstein_derivative(k, order).items():
+        for a in range(i + 1):
+            for b in range(j + 1):
+                for e in range(l + 1):
+                    if a == b == e == 0:
+                        continue
+                    w = float(comb(i, a) * comb(j, b) * comb(l, e))
+                    _add(out, (a, b, e), c * w)
+                    _add(mag, (a, b, e), abs(c) * w)
+    return out, mag

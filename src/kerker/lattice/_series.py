@@ -21,6 +21,10 @@ EPS = float(np.finfo(float).eps)
 _LAMBERT_C = {2: 24.0, 4: 240.0, 6: 504.0}
 _LAMBERT_SIGN = {2: -1.0, 4: 1.0, 6: -1.0}
 _MAX_TERMS = 4000
+# Beyond Im tau_f = 53 log(2) / (2 pi) ~ 5.85, |q| < 2^-53: the q-terms of E_k fall below one
+# ulp of its constant term, so polynomials in E_k cannot resolve D^r E_k = O(q) and the
+# derivatives are evaluated in E_k - 1 instead (_ring.shifted_derivative).
+CUSP_IMAG = 53.0 * np.log(2.0) / (2.0 * np.pi)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class QSeries:
         Normalised Eisenstein series at ``tau_f``.
     e_err : tuple of three ndarrays of float64, shape (N,)
         Absolute error bounds of ``e2, e4, e6``.
+    e_shift : tuple of three ndarrays of complex128, shape (N,)
+        ``E2 - 1, E4 - 1, E6 - 1``, summed without the constant (full relative accuracy).
+    e_shift_err : tuple of three ndarrays of float64, shape (N,)
+        Their absolute error bounds.
     kron : ndarray of complex128, shape (N,)
         ``K = sum_m q^m / (m (1 - q^m))`` (Kronecker limit formula, docs/lattice-math.md §4d).
     l0, l1, l2 : ndarray of complex128, shape (N,)
@@ -51,6 +59,8 @@ class QSeries:
     e4: np.ndarray
     e6: np.ndarray
     e_err: tuple
+    e_shift: tuple
+    e_shift_err: tuple
     kron: np.ndarray
     l0: np.ndarray
     l1: np.ndarray
@@ -180,10 +190,14 @@ def qseries(tau_f: np.ndarray, tol: float, keys=SERIES) -> QSeries:
     tails = _tails(m_terms, r, y)
     e = {}
     e_err = []
+    shift = []
+    shift_err = []
     for k, p in ((2, 1), (4, 3), (6, 5)):
         ck = _LAMBERT_C[k]
         e[k] = 1.0 + _LAMBERT_SIGN[k] * ck * a[p]
         e_err.append(tails[f"e{k}"] + ck * a_mag[p] + 2.0 * EPS * (1.0 + ck * np.abs(a[p])))
+        shift.append(_LAMBERT_SIGN[k] * ck * a[p])
+        shift_err.append(tails[f"e{k}"] + ck * a_mag[p] + EPS * ck * np.abs(a[p]))
     return QSeries(
         y=y,
         terms=m_terms,
@@ -191,6 +205,8 @@ def qseries(tau_f: np.ndarray, tol: float, keys=SERIES) -> QSeries:
         e4=e[4],
         e6=e[6],
         e_err=tuple(e_err),
+        e_shift=tuple(shift),
+        e_shift_err=tuple(shift_err),
         kron=kron,
         l0=l0,
         l1=l1,
