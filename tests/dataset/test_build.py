@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import kerker
-from kerker.dataset import TARGETS, DatasetConfig, build_dataset, open_dataset
+from kerker.dataset import TARGETS, DatasetConfig, build_dataset, open_dataset, verify_dataset
 
 # 3 x 3 materials (incl. TiO2, held below 430 nm) x 4 x 4 sizes = 144 particles, 12 wavelengths
 SMALL = DatasetConfig(materials=("Si", "TiO2", "Au"), n_r_core=4, n_t_shell=4, n_wavelengths=12, chunk_size=32)
@@ -167,7 +167,9 @@ def test_tampered_header(small, tmp_path):
             '{"seed": 5, "materials": ["Si", "TiO2", "Au"], "n_r_core": 4, "n_t_shell": 4, '
             '"n_wavelengths": 12, "chunk_size": 32}'
         )
-    with pytest.raises(ValueError, match="is corrupt: its fingerprint does not match"):
+    # a readable but altered header: its SHA-256 (format version 2) no longer matches
+    with pytest.raises(ValueError, match=r"tampered.h5 is corrupt: its header \(root attributes .*config.*\) does not "
+                       "match its SHA-256"):
         open_dataset(path)
 
 
@@ -234,3 +236,7 @@ def test_interrupted_build_resumes_bit_identical(tmp_path, sig):
         assert np.array_equal(getattr(resumed, name), getattr(clean, name)), name
     for s in ("train", "val", "test"):
         assert np.array_equal(resumed.split(s), clean.split(s))
+    # the checksums written before and after the interruption agree with the data
+    assert verify_dataset(path)["damaged"] == []
+    with h5py.File(path, "r") as f, h5py.File(tmp_path / "clean.h5", "r") as g:
+        assert np.array_equal(f["sha256/q_fwd"][...], g["sha256/q_fwd"][...])

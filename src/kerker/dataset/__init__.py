@@ -2,7 +2,8 @@
 
 Build the paper's set (7 x 7 materials, 50 x 50 sizes in 1-100 nm, 64 wavelengths in
 400-800 nm, 122,500 particles) with ``kerker dataset build`` or :func:`build_dataset`,
-read it with :func:`open_dataset`. A batch of designs, from the dataset or anywhere else,
+read it with :func:`open_dataset`, check it with :func:`verify_dataset` (``kerker dataset
+verify``). A batch of designs, from the dataset or anywhere else,
 is a :class:`Designs` (``Dataset.designs(Dataset.indices("train", n=1000))``). The fitted,
 invertible transformers that map designs and spectra to network inputs and targets live
 in :mod:`kerker.dataset.scalers`. Format, resume semantics and provenance:
@@ -22,7 +23,7 @@ Examples
 """
 
 from kerker.dataset._config import PRESETS, DatasetConfig
-from kerker.dataset._dataset import Dataset, open_dataset
+from kerker.dataset._dataset import Dataset, open_dataset, verify_dataset
 from kerker.dataset._designs import Designs
 from kerker.dataset._generate import build_dataset, dataset_particles, dataset_split
 from kerker.dataset._store import TARGETS
@@ -42,4 +43,5 @@ __all__ = [
     "dataset_particles",
     "dataset_split",
     "open_dataset",
+    "verify_dataset",
 ]

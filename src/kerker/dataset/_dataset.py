@@ -1,8 +1,10 @@
-"""Reading a complete dataset: :func:`open_dataset` and the read-only :class:`Dataset`.
+"""Reading a dataset: :func:`open_dataset`, the read-only :class:`Dataset`, :func:`verify_dataset`.
 
-Inputs, split and metadata are read when the file is opened; the (N, W) efficiencies on
-first access. :meth:`Dataset.indices` picks particles (a split, or a seeded subset of one)
-and :meth:`Dataset.designs` returns their designs as :class:`~kerker.dataset.Designs`.
+Inputs, split and metadata are read, and checked against their SHA-256, when the file is
+opened; the (N, W) efficiencies on first access, each checked chunk by chunk as it is
+read. :meth:`Dataset.indices` picks particles (a split, or a seeded subset of one) and
+:meth:`Dataset.designs` returns their designs as :class:`~kerker.dataset.Designs`.
+:func:`verify_dataset` checks a whole file, complete or not, against its checksums.
 """
 
 from __future__ import annotations
@@ -15,9 +17,24 @@ import numpy as np
 from kerker._config import integer, positive_int
 from kerker.dataset._config import DatasetConfig
 from kerker.dataset._designs import Designs
-from kerker.dataset._store import SPLITS, check_structure, file_header, fingerprint, open_file
+from kerker.dataset._store import (
+    DIGESTS,
+    HEADER_ATTRS,
+    INPUTS,
+    SPLITS,
+    TARGETS,
+    check_arrays,
+    check_structure,
+    damaged_blocks,
+    file_header,
+    fingerprint,
+    header_digest,
+    open_file,
+    raise_damaged,
+    scan,
+)
 
-__all__ = ["Dataset", "open_dataset"]
+__all__ = ["Dataset", "open_dataset", "verify_dataset"]
 
 #: Names :meth:`Dataset.indices` accepts: every particle, or one split.
 INDEX_SPLITS = ("all", *SPLITS)
@@ -43,7 +60,12 @@ def open_dataset(path) -> Dataset:
         If there is no file at ``path``.
     ValueError
         If the file is not a kerker dataset, is corrupt or truncated, lacks a dataset,
-        or is incomplete (an unfinished build: re-run the build to resume it).
+        is incomplete (an unfinished build: re-run the build to resume it), was built
+        without checksums by an earlier kerker (rebuild it), or if its header or an
+        input array does not match its SHA-256 (the message names the array and the
+        chunk, e.g. ``r_core chunk 2 (particles 8192-12287)``). Reading an efficiency
+        array raises the same way for a damaged chunk. ``kerker dataset verify``
+        (:func:`verify_dataset`) lists every damaged chunk of a file.
 
     Examples
     --------
@@ -66,6 +88,7 @@ def open_dataset(path) -> Dataset:
         fp = fingerprint(config, f["wavelength"][...], [r.get("sha256") for r in records])
         if fp != header["fingerprint"]:
             raise ValueError(f"{path} is corrupt: its fingerprint does not match its config and material records")
+        check_arrays(f, config, path, INPUTS)  # all small, and read now anyway
         arrays = {
             "wavelength": f["wavelength"][...].astype(np.float64),
             "r_core": f["r_core"][...].astype(np.float64),
@@ -76,6 +99,66 @@ def open_dataset(path) -> Dataset:
         }
         metadata = dict(header["metadata"], completed_utc=str(f.attrs.get("completed_utc", "")))
     return Dataset(path, config, header["fingerprint"], metadata, arrays)
+
+
+def verify_dataset(path) -> dict:
+    """Check the header and every block of every array of a dataset file against its SHA-256.
+
+    Works on complete files and on unfinished builds (``<out>.partial``: only the chunks
+    marked done are checked). Reads the whole file once, block by block.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A dataset file of :func:`build_dataset`.
+
+    Returns
+    -------
+    dict
+        ``path`` (str), ``complete`` (bool), ``chunks_done`` and ``n_chunks`` (int),
+        ``arrays`` (the names checked), ``blocks_checked`` (int) and ``damaged``: a
+        record per damaged block, ``{"array", "chunk", "particles", "where"}``, with
+        ``particles`` the first and last particle index of the chunk (None for a one-block
+        array such as ``wavelength``; ``array`` "header" for the root attributes) and
+        ``where`` a sentence such as ``"q_fwd chunk 3 (particles 96-127)"``. Empty when
+        the file is intact.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        Not a kerker dataset of this format, or its header or structure is unreadable
+        (there is no layout to check the data against).
+    """
+    path = Path(path)
+    with open_file(path, "r") as f:
+        header = file_header(f, path, check_digest=False)
+        header_ok = str(f.attrs.get("header_sha256")) == header_digest(f)
+        config = header["config"]
+        check_structure(f, config, path)
+        done = f["done"][...].astype(bool)
+        damage, checked = scan(f, config, (*INPUTS, *TARGETS), done)
+    records = [] if header_ok else [{"array": "header", "chunk": None, "particles": None,
+                                     "where": "header (root attributes " + ", ".join(HEADER_ATTRS) + ")"}]
+    records += [
+        {
+            "array": d.array,
+            "chunk": d.block,
+            "particles": None if d.start is None else [d.start, d.stop - 1],
+            "where": str(d),
+        }
+        for d in damage
+    ]
+    return {
+        "path": str(path),
+        "complete": bool(header["complete"]) and bool(done.all()),
+        "chunks_done": int(done.sum()),
+        "n_chunks": int(done.size),
+        "arrays": ["header", *INPUTS, *TARGETS],
+        "blocks_checked": checked + 1,
+        "damaged": records,
+    }
 
 
 class Dataset:
@@ -203,10 +286,15 @@ class Dataset:
         )
 
     def _target(self, name: str) -> np.ndarray:
+        """Read efficiency array ``name`` and check each of its chunks against its SHA-256."""
         with open_file(self.path, "r") as f:
             if str(f.attrs.get("fingerprint")) != self.fingerprint:
                 raise ValueError(f"{self.path} was replaced by a different dataset since it was opened; open it again")
-            return f[name][...]
+            data = f[name][...]
+            damage = damaged_blocks(name, data, f[f"{DIGESTS}/{name}"][...], self.config)
+        if damage:
+            raise_damaged(self.path, damage)
+        return data
 
     q_fwd = functools.cached_property(lambda self: self._target("q_fwd"))
     q_back = functools.cached_property(lambda self: self._target("q_back"))

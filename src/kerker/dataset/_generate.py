@@ -1,11 +1,17 @@
 """Generating a core-shell dataset with exact Mie theory, chunk by chunk and resumably.
 
 The particles (inputs and split) are written first, then the efficiencies chunk by chunk,
-each chunk followed by its flag in the ``done`` mask. A build goes into ``<out>.partial``
-and is renamed to ``<out>`` once every chunk is done, so a file under the final name is
-always complete. An interrupted build (Ctrl-C, kill -9) resumes from the
-``.partial`` file on the next run with the same config; since each chunk is a pure
-function of the config, the result is bit-identical to an uninterrupted build.
+each chunk with its SHA-256 and followed by its flag in the ``done`` mask. A build goes
+into ``<out>.partial`` and is renamed to ``<out>`` once every chunk is done and the whole
+file, read back, matches its checksums, so a file under the final name is always complete
+and intact. An interrupted build (Ctrl-C, kill -9) resumes from the ``.partial`` file on
+the next run with the same config; since each chunk is a pure function of the config, the
+result is bit-identical to an uninterrupted build.
+
+One build per output at a time: the build holds :func:`kerker._artifacts.exclusive_lock`
+on ``<out>`` (the file ``<out>.lock``) from before it opens anything for writing until it
+returns, and a second build on the same ``<out>`` is refused at once. Symbolic links at
+``<out>`` and ``<out>.partial`` are refused: the data would land wherever they point.
 """
 
 from __future__ import annotations
@@ -17,14 +23,22 @@ from pathlib import Path
 
 import numpy as np
 
+from kerker._artifacts import exclusive_lock, stale_temporaries
 from kerker.dataset._config import DatasetConfig
 from kerker.dataset._store import (
+    INPUTS,
     TARGETS,
+    check_arrays,
     check_compatible,
     create_partial,
+    fsync,
+    open_file,
     open_partial,
+    raise_damaged,
     read_header,
+    scan,
     set_complete,
+    write_chunk,
 )
 from kerker.materials import permittivity_table
 
@@ -96,9 +110,11 @@ def _compute_chunk(config, particles, eps, k) -> dict[str, np.ndarray]:
 def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -> Path:
     """Compute a core-shell efficiency dataset with exact Mie theory and store it as HDF5.
 
-    Builds into ``<path>.partial`` and renames it to ``path`` when complete. Resumes an
-    interrupted build of the same config; re-running on a complete file of the same
-    config does nothing.
+    Builds into ``<path>.partial`` and renames it to ``path`` when complete and, read
+    back, equal to the SHA-256 of every chunk recorded when it was written. Resumes an
+    interrupted build of the same config (recomputing any finished chunk that no longer
+    matches its checksum); re-running on a complete file of the same config checks it
+    and does nothing else. Holds the lock ``<path>.lock`` throughout.
 
     Parameters
     ----------
@@ -120,7 +136,10 @@ def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -
     ------
     ValueError
         If ``path`` or ``<path>.partial`` holds a dataset of a different config (the
-        message lists each differing field), or is not a kerker dataset / is corrupt.
+        message lists each differing field), or is not a kerker dataset / is corrupt /
+        damaged (a ``.partial`` that cannot be resumed: the message says to delete it);
+        if another build holds ``<path>.lock``; if ``path`` or ``<path>.partial`` is a
+        symbolic link.
     KeyboardInterrupt
         Re-raised after the finished chunks are safely recorded; run again to resume.
     """
@@ -130,55 +149,120 @@ def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     report = _reporter(progress)
-    if path.exists():
-        header = read_header(path)  # raises for foreign/corrupt files
-        check_compatible(header, config, path)
-        if not header["complete"]:
-            raise ValueError(f"{path} is incomplete although it has the final name; delete it and build again")
-        report.message(f"{path} is already complete (fingerprint {header['fingerprint'][:12]}); nothing to do")
-        return path
+    _refuse_links(path, partial)
     path.parent.mkdir(parents=True, exist_ok=True)
-    particles = dataset_particles(config)
-    eps = permittivity_table(config.materials, config.wavelength(), extrapolation=config.extrapolation)
-    if partial.exists():
-        handle = open_partial(partial, config)
-        report.message(f"resuming {partial}: {int(handle['done'][...].sum())}/{config.n_chunks} chunks done")
-    else:
-        handle = create_partial(partial, config, particles, dataset_split(config))
-    with handle as f:
-        done = f["done"][...].astype(bool)
-        todo = np.flatnonzero(~done)
-        start, computed = time.perf_counter(), 0
-        try:
-            for k in todo:
-                q = _compute_chunk(config, particles, eps, k)
-                sl = slice(k * config.chunk_size, k * config.chunk_size + q["q_fwd"].shape[0])
-                for name in TARGETS:
-                    f[name][sl] = q[name]
-                f.flush()
-                _fsync(partial)  # the chunk's data reach the disk before the flag that says so
-                f["done"][k] = 1
-                f.flush()
-                computed += sl.stop - sl.start
-                rate = computed / (time.perf_counter() - start)
-                remaining = config.size - min(config.size, int(f["done"][...].sum()) * config.chunk_size)
-                report(int(f["done"][...].sum()), config.n_chunks, rate, remaining / rate)
-        except KeyboardInterrupt:
-            n_done = int(f["done"][...].sum())
-            report.message(f"interrupted: {n_done}/{config.n_chunks} chunks saved in {partial}; run again to resume")
-            raise
-        set_complete(f)
-    os.replace(partial, path)
-    report.message(f"wrote {path} ({config.size} particles x {config.n_wavelengths} wavelengths)")
+    with exclusive_lock(path):
+        _refuse_links(path, partial)  # again, now that no other build can be making them
+        if path.exists():
+            header = read_header(path)  # raises for foreign/corrupt files
+            check_compatible(header, config, path)
+            if not header["complete"]:
+                raise ValueError(f"{path} is incomplete although it has the final name; delete it and build again")
+            with open_file(path, "r") as f:
+                check_arrays(f, header["config"], path, (*INPUTS, *TARGETS))
+            report.message(
+                f"{path} is already complete and intact (fingerprint {header['fingerprint'][:12]}, every chunk's "
+                "SHA-256 verified); nothing to do"
+            )
+            return path
+        _remove_stale_temporaries(partial, report)
+        particles = dataset_particles(config)
+        eps = permittivity_table(config.materials, config.wavelength(), extrapolation=config.extrapolation)
+        if partial.exists():
+            handle = open_partial(partial, config)
+            report.message(f"resuming {partial}: {int(handle['done'][...].sum())}/{config.n_chunks} chunks done")
+        else:
+            create_partial(partial, config, particles, dataset_split(config))
+            handle = open_partial(partial, config)
+        with handle as f:
+            _recompute_damaged(f, config, partial, report)
+            _compute(f, config, particles, eps, partial, report)
+        _check_before_rename(partial, config)
+        with open_file(partial, "r+") as f:
+            set_complete(f)
+        fsync(partial)
+        os.replace(partial, path)
+        fsync(path.parent)
+        report.message(
+            f"wrote {path} ({config.size} particles x {config.n_wavelengths} wavelengths; every chunk's SHA-256 "
+            "verified)"
+        )
     return path
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _compute(f, config, particles, eps, partial, report) -> None:
+    """Compute and write every chunk not yet done, each chunk's data synced before its flag."""
+    done = f["done"][...].astype(bool)
+    start, computed = time.perf_counter(), 0
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        for k in np.flatnonzero(~done):
+            q = _compute_chunk(config, particles, eps, k)
+            write_chunk(f, config, k, q)
+            f.flush()
+            fsync(partial)  # the chunk's data reach the disk before the flag that says so
+            f["done"][k] = 1
+            f.flush()
+            computed += q["q_fwd"].shape[0]
+            rate = computed / (time.perf_counter() - start)
+            n_done = int(f["done"][...].sum())
+            remaining = config.size - min(config.size, n_done * config.chunk_size)
+            report(n_done, config.n_chunks, rate, remaining / rate)
+    except KeyboardInterrupt:
+        n_done = int(f["done"][...].sum())
+        report.message(f"interrupted: {n_done}/{config.n_chunks} chunks saved in {partial}; run again to resume")
+        raise
+
+
+def _recompute_damaged(f, config, partial, report) -> None:
+    """Mark the done chunks whose data do not match their SHA-256 as not done, to be computed again."""
+    damage, _ = scan(f, config, TARGETS)
+    for k in sorted({d.block for d in damage}):
+        f["done"][k] = 0
+    if damage:
+        f.flush()
+        report.message(f"{partial}: damaged, computing again: " + "; ".join(str(d) for d in damage))
+
+
+def _check_before_rename(partial: Path, config: DatasetConfig) -> None:
+    """Read the finished file afresh and check every block: nothing is reported written that is not intact.
+
+    A fresh handle, so that the data come from the file and not from HDF5's chunk cache.
+    Damaged efficiency chunks are marked not done, so that running the build again
+    recomputes them; damaged inputs cannot be recomputed in place.
+    """
+    with open_file(partial, "r") as f:
+        damage, _ = scan(f, config, (*INPUTS, *TARGETS))
+    if not damage:
+        return
+    chunks = sorted({d.block for d in damage if d.array in TARGETS})
+    if len(chunks) == sum(d.array in TARGETS for d in damage) == len(damage):
+        with open_file(partial, "r+") as f:
+            for k in chunks:
+                f["done"][k] = 0
+            f.flush()
+        damaged = "; ".join(str(d) for d in damage)
+        raise ValueError(
+            f"{partial} did not read back as written: {damaged} do not match the SHA-256 computed when they were "
+            "written (is another program writing to it, or the disk failing?). Those chunks are marked not done: "
+            "run the same command again to recompute them"
+        )
+    raise_damaged(partial, damage)
+
+
+def _refuse_links(path: Path, partial: Path) -> None:
+    for where, what in ((path, "output"), (partial, "unfinished build")):
+        if where.is_symlink():
+            raise ValueError(
+                f"the {what} path {where} is a symbolic link (to {os.readlink(where)}); a build writes only to a "
+                "real file at that path. Remove the link, or build at the path it points to"
+            )
+
+
+def _remove_stale_temporaries(partial: Path, report) -> None:
+    """Remove what a build killed while creating ``partial`` left: its temporary files (under the lock)."""
+    for entry in stale_temporaries(partial):
+        entry.unlink()
+        report.message(f"removed {entry}, left by a build interrupted while creating {partial}")
 
 
 class _reporter:

@@ -1,15 +1,22 @@
-"""The checkpoints shipped in ``kerker/models/weights/`` (see its README.md), loaded by name."""
+"""The checkpoints shipped in ``kerker/models/weights/`` (see its README.md), loaded by name.
+
+Each is checked against its SHA-256 in the manifest ``weights/SHA256SUMS`` (the format of
+``sha256sum``; regenerate it with ``sha256sum *.pt > SHA256SUMS`` in that folder whenever a
+checkpoint is replaced) before it is loaded, so a damaged or altered file is refused.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from kerker.models.checkpoint import load_checkpoint
 from kerker.models.surrogate import Surrogate
 from kerker.models.wgan import Generator
 
 __all__ = ["SHIPPED_SURROGATES", "load_generator", "load_surrogate"]
 
 _WEIGHTS = Path(__file__).parent / "weights"
+_MANIFEST = "SHA256SUMS"
 
 #: Shipped checkpoints by name (files in ``kerker/models/weights/``; see its README.md).
 SHIPPED_SURROGATES = {"resnet": "resnet.pt", "mlp": "mlp.pt"}
@@ -34,16 +41,13 @@ def load_surrogate(name: str = "resnet") -> Surrogate:
     Raises
     ------
     ValueError
-        Unknown name.
+        Unknown name, or the file does not match its SHA-256 in ``weights/SHA256SUMS``.
     FileNotFoundError
-        The package was installed without its weights.
+        The package was installed without its weights or their manifest.
     """
     if name not in SHIPPED_SURROGATES:
         raise ValueError(f"unknown shipped surrogate {name!r}; available: {sorted(SHIPPED_SURROGATES)}")
-    path = _WEIGHTS / SHIPPED_SURROGATES[name]
-    if not path.is_file():
-        raise FileNotFoundError(f"shipped surrogate {name!r} is missing: no file {path}")
-    return Surrogate.from_checkpoint(path)
+    return Surrogate.from_checkpoint(_load_shipped(SHIPPED_SURROGATES[name], f"shipped surrogate {name!r}"))
 
 
 def load_generator() -> Generator:
@@ -59,10 +63,39 @@ def load_generator() -> Generator:
 
     Raises
     ------
+    ValueError
+        The file does not match its SHA-256 in ``weights/SHA256SUMS``.
     FileNotFoundError
-        The package was installed without its weights.
+        The package was installed without its weights or their manifest.
     """
-    path = _WEIGHTS / "wgan.pt"
+    return Generator.from_checkpoint(_load_shipped("wgan.pt", "the shipped WGAN-GP generator"))
+
+
+def _load_shipped(filename: str, what: str) -> dict:
+    """The payload of shipped checkpoint ``filename``, its bytes checked against the manifest."""
+    path = _WEIGHTS / filename
     if not path.is_file():
-        raise FileNotFoundError(f"the shipped WGAN-GP generator is missing: no file {path}")
-    return Generator.from_checkpoint(path)
+        raise FileNotFoundError(f"{what} is missing: no file {path}")
+    expected = _manifest(what).get(filename)
+    if expected is None:
+        raise FileNotFoundError(f"{what}: {_WEIGHTS / _MANIFEST} lists no SHA-256 for {filename}; reinstall kerker")
+    try:
+        return load_checkpoint(path, sha256=expected)
+    except ValueError as err:
+        raise ValueError(
+            f"{what} is damaged ({err}, as listed in {_WEIGHTS / _MANIFEST}); its predictions cannot be trusted. "
+            "Reinstall kerker (pip install --force-reinstall kerker, or git checkout the file in a clone)"
+        ) from err
+
+
+def _manifest(what: str) -> dict[str, str]:
+    """``{file name: sha256 hex}`` from ``weights/SHA256SUMS`` (``sha256sum`` format)."""
+    path = _WEIGHTS / _MANIFEST
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} cannot be checked: the manifest {path} is missing; reinstall kerker")
+    entries = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.strip().partition("  ")
+        if digest:
+            entries[name.lstrip("*")] = digest.lower()
+    return entries
