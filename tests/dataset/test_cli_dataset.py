@@ -12,7 +12,8 @@ def test_build_tiny_then_info_then_noop(tmp_path, capsys):
     out = tmp_path / "tiny.h5"
     assert main(["dataset", "build", "--config", "tiny", "--out", str(out)]) == 0
     err = capsys.readouterr()
-    assert "256 particles (grid) x 16 wavelengths" in err.out and "chunk 4/4" in err.err
+    assert err.out == ""  # the banner and the progress are messages: stderr
+    assert "256 particles (grid) x 16 wavelengths" in err.err and "chunk 4/4" in err.err
     ds = open_dataset(out)
     assert ds.materials == ("Si", "Au") and len(ds) == 256
     assert main(["dataset", "info", str(out)]) == 0

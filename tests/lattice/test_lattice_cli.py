@@ -57,7 +57,8 @@ def test_figures(tmp_path, capsys):
         "lattice_trajectories.png",
         "lattice_figures.json",
     ]
-    assert capsys.readouterr().out.split() == [str(tmp_path / n) for n in names]
+    captured = capsys.readouterr()  # the files written are messages: stderr, one "wrote PATH" each
+    assert captured.out == "" and captured.err.splitlines() == [f"wrote {tmp_path / n}" for n in names]
     for name in names:
         assert (tmp_path / name).stat().st_size > 1000
     data = json.loads((tmp_path / "lattice_figures.json").read_text())

@@ -47,7 +47,7 @@ def test_train_then_evaluate(tiny_h5, tmp_path, capsys):
               "--blocks-per-group", "1", "--batch-schedule", "0:16,2:32", "--lr", "3e-3"]
     assert run_cli([*common, "--epochs", "2"]) == 0
     assert run_cli([*common, "--epochs", "3", "--resume"]) == 0
-    text = capsys.readouterr().out
+    text = capsys.readouterr().err  # progress is a message: stderr
     assert "epoch 1/2" in text and "resuming after epoch 2" in text and "epoch 3/3" in text
     assert "test rMAE mean/median" in text
     for name in ("best.pt", "last.pt", "history.json", "loss_curves.png", "run.json"):
@@ -56,8 +56,10 @@ def test_train_then_evaluate(tiny_h5, tmp_path, capsys):
     ev = tmp_path / "eval"
     assert run_cli(["evaluate", "surrogate", "--checkpoint", str(out / "best.pt"), "--data", str(tiny_h5),
                     "--off-grid", "20", "--out", str(ev)]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out  # the summary is data: stdout; "evaluating", progress and "wrote" lines go to stderr
     assert "test split (20 particles) rMAE mean / median" in text and "off-grid (20 particles)" in text
+    assert "wrote" not in text and f"wrote {ev / 'evaluation.json'}" in captured.err
     report = json.loads((ev / "evaluation.json").read_text())
     assert report["test"]["n"] == 20 and report["off_grid"]["n"] == 20
     assert report["test"]["q_fwd"]["mean"] > 0 and report["off_grid"]["q_back"]["median"] > 0

@@ -28,7 +28,7 @@ def test_train_resume_evaluate_export(tiny_h5, tmp_path, capsys):
     try:
         assert run_cli([*common, "--epochs", "1"]) == 0
         assert run_cli([*common, "--epochs", "2", "--resume"]) == 0
-        text = capsys.readouterr().out
+        text = capsys.readouterr().err  # progress is a message: stderr
         assert "epoch 1/1" in text and "resuming after epoch 1" in text and "epoch 2/2" in text
         for name in ("best.pt", "last.pt", "history.json", "losses.png", "run.json"):
             assert (out / name).is_file()
@@ -40,8 +40,10 @@ def test_train_resume_evaluate_export(tiny_h5, tmp_path, capsys):
                         "400", "--lines", "4", "--steps", "20", "--out", str(ev), "--export", str(shipped)]) == 0
     finally:
         torch.set_num_threads(threads)
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out  # the summary is data: stdout; "wrote" lines go to stderr
     assert "material pairs present" in text and "1-nm bins hit" in text
+    assert "wrote" not in text and f"wrote {ev / 'fidelity.json'}" in captured.err
     report = json.loads((ev / "fidelity.json").read_text())
     assert report["generated"]["n"] == 400 and report["generated"]["pairs"]["total"] == 4
     assert report["training"]["materials"]["max_abs_deviation_pp"] == pytest.approx(0.0)

@@ -8,7 +8,7 @@ sub-command set (created on first use) and add its own target to it, e.g.
 
 from __future__ import annotations
 
-__all__ = ["LATTICE_CONVENTIONS", "command_group", "log_line", "parse_ints", "parse_numbers"]
+__all__ = ["LATTICE_CONVENTIONS", "command_group"]
 
 #: The lattice conventions every ``kerker lattice`` help text states.
 LATTICE_CONVENTIONS = (
@@ -47,28 +47,7 @@ def command_group(subparsers, name: str):
     if parser is None:
         help_text, description, metavar = _GROUPS[name]
         parser = subparsers.add_parser(name, help=help_text, description=description or help_text.capitalize() + ".")
+        # Not required: the group without a target prints its help (kerker.cli.main).
         targets = parser.add_subparsers(dest="target", metavar=metavar)
-        targets.required = True
         parser.set_defaults(_targets=targets)
     return parser.get_default("_targets")
-
-
-def parse_ints(text: str, option: str) -> tuple[int, ...]:
-    """``"64,48,32"`` -> ``(64, 48, 32)``; a clear error naming ``option`` otherwise."""
-    try:
-        return tuple(int(v) for v in text.split(","))
-    except ValueError as err:
-        raise ValueError(f"{option} must be comma-separated integers, got {text!r}") from err
-
-
-def parse_numbers(text: str, option: str) -> tuple[float, ...]:
-    """``"0.0,0.9"`` -> ``(0.0, 0.9)``; a clear error naming ``option`` otherwise."""
-    try:
-        return tuple(float(v) for v in text.split(","))
-    except ValueError as err:
-        raise ValueError(f"{option} must be comma-separated numbers, got {text!r}") from err
-
-
-def log_line(line: str) -> None:
-    """Progress printer for training commands (flushed, so logs under nohup stay current)."""
-    print(line, flush=True)

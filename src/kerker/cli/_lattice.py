@@ -5,19 +5,11 @@ Parse arguments, build a config, call :mod:`kerker.lattice`; no physics here.
 
 from __future__ import annotations
 
-import argparse
 import json
-import pathlib
 import sys
 
 from kerker.cli._groups import LATTICE_CONVENTIONS, command_group
-
-
-def _complex(text: str) -> complex:
-    try:
-        return complex(text.replace(" ", "").replace("i", "j"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a complex number like 0.3+1.1j; received {text!r}") from None
+from kerker.cli._io import complex_number, count, output_dir, real, wrote
 
 
 def _fmt(z) -> str:
@@ -114,14 +106,14 @@ def _cmd_optimize(args) -> int:
     from kerker._artifacts import write_json_atomic
     from kerker.lattice._optimize import compare_gradients
 
+    out = None if args.out is None else output_dir(args.out)
     config = _optimize_config(args)
     report = compare_gradients(config)
     _print_report(report)
-    if args.out:
+    if out is not None:
         data = report.to_dict()
         data["meta"] = _meta(config)
-        path = write_json_atomic(pathlib.Path(args.out) / "lattice_optimize.json", data)
-        print(f"\nwrote {path}")
+        wrote(write_json_atomic(out / "lattice_optimize.json", data))
     return 0
 
 
@@ -130,35 +122,35 @@ def _cmd_figures(args) -> int:
     from kerker.lattice import figure_data
     from kerker.report import plot_lattice_figures
 
+    out = output_dir(args.out)
     config = _optimize_config(args)
     data = figure_data(config)
-    files = plot_lattice_figures(data, args.out)
+    files = plot_lattice_figures(data, out)
     payload = {"files": [f.name for f in files], **data.to_dict(), "meta": _meta(config)}
-    record = write_json_atomic(pathlib.Path(args.out) / "lattice_figures.json", payload)
-    for path in (*files, record):
-        print(path)
+    record = write_json_atomic(out / "lattice_figures.json", payload)
+    wrote(*files, record)
     return 0
 
 
 def _add_optimize_options(p) -> None:
     p.add_argument(
         "--kappa",
-        type=float,
+        type=real(),
         default=1.0,
-        help="core-repulsion strength kappa >= 0 of J (default 1; tau* is known for 1)",
+        help="core-repulsion strength kappa >= 0 of J (default: 1; tau* is known for 1)",
     )
     p.add_argument(
-        "--starts", type=int, default=8, help="number of seeded random starts (default 8; never i or exp(i pi/3))"
+        "--starts", type=count(1), default=8, help="number of seeded random starts (default: 8; never i or exp(i pi/3))"
     )
-    p.add_argument("--seed", type=int, default=20260501, help="seed of the start generator")
+    p.add_argument("--seed", type=count(0), default=20260501, help="seed of the start generator (>= 0)")
     p.add_argument(
-        "--gtol", type=float, default=1e-5, help="scipy BFGS gradient tolerance (inf-norm of grad J; default 1e-5)"
+        "--gtol", type=real(), default=1e-5, help="scipy BFGS gradient tolerance (inf-norm of grad J)"
     )
     p.add_argument(
         "--polish",
-        type=int,
+        type=count(0),
         default=3,
-        help="quasi-Newton polish steps accepted on decreasing |grad| after BFGS stops (default 3; 0 = plain scipy)",
+        help="quasi-Newton polish steps accepted on decreasing |grad| after BFGS stops (default: 3; 0 = plain scipy)",
     )
 
 
@@ -173,13 +165,14 @@ def register(subparsers) -> None:
         "absolute error bounds (series tails + float64 rounding). " + LATTICE_CONVENTIONS,
     )
     p.add_argument(
-        "--tau", type=_complex, required=True, help="modular parameter, e.g. 0.3+1.1j (Im > 0; dimensionless)"
+        "--tau", type=complex_number, required=True,
+        help="modular parameter, e.g. 0.3+1.1j or -0.3+1.1j (Im > 0; dimensionless)",
     )
     p.add_argument(
         "--tol",
-        type=float,
+        type=real(),
         default=1e-16,
-        help="truncation tolerance of the q-series at the reduced point (default 1e-16)",
+        help="truncation tolerance of the q-series at the reduced point",
     )
     p.add_argument("--json", action="store_true", help="print JSON ([re, im] pairs) instead of a table")
     p.set_defaults(func=_cmd_sums)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
+
+from kerker.cli._io import add_extrapolate, check_wavelengths, count, material_arg, output_dir, real, wrote
 
 _UNITS = (
     "Units: radii, thicknesses and wavelengths in nm (vacuum wavelength); the medium is given by its "
@@ -22,22 +25,23 @@ def register(subparsers) -> None:
         "mie",
         help="efficiency spectra and radiation pattern of one core-shell particle (sizes in nm)",
         description="Exact Mie theory of one core-shell sphere over a wavelength grid. " + _UNITS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  kerker mie --core Si --shell SiO2 --r-core 86 --t-shell 36 --pattern-wavelength 705 --out out/",
+        epilog=(
+            "examples:\n"
+            "  kerker mie --core Si --shell SiO2 --r-core 86 --t-shell 36 --pattern-wavelength 705 --out out/\n"
+            "  kerker mie --core data/Au_Johnson.yml --shell SiO2 --r-core 40 --t-shell 10 --json > au.json"
+        ),
     )
-    mie.add_argument("--core", required=True, help="core material name (see `kerker materials`)")
-    mie.add_argument("--shell", required=True, help="shell material name")
-    mie.add_argument("--r-core", type=float, required=True, help="core radius in nm (> 0)")
-    mie.add_argument("--t-shell", type=float, required=True, help="shell thickness in nm (>= 0)")
-    _wavelength_arguments(mie)
-    mie.add_argument("--env", type=float, default=1.0, help="refractive index of the medium (default 1, vacuum)")
     mie.add_argument(
-        "--extrapolate",
-        choices=("error", "hold"),
-        default="error",
-        help="outside a material's data range: refuse (default) or hold the end value (the paper's TiO2 < 430 nm)",
+        "--core", required=True, help="core material: a shipped name (see `kerker materials`) or a "
+        "refractiveindex.info YAML file (*.yml)"
     )
-    mie.add_argument("--pattern-wavelength", type=float, help="wavelength (nm) of the radiation-pattern plot")
+    mie.add_argument("--shell", required=True, help="shell material, as --core")
+    mie.add_argument("--r-core", type=real(), required=True, help="core radius in nm (> 0)")
+    mie.add_argument("--t-shell", type=real(), required=True, help="shell thickness in nm (>= 0)")
+    _wavelength_arguments(mie)
+    mie.add_argument("--env", type=real(), default=1.0, help="refractive index of the medium (1: vacuum)")
+    add_extrapolate(mie)
+    mie.add_argument("--pattern-wavelength", type=real(above=0), help="wavelength (nm) of the radiation-pattern plot")
     mie.add_argument("--json", action="store_true", help="print the spectra as JSON instead of a table")
     mie.add_argument("--out", type=Path, help="directory for spectrum.png, pattern.png and mie.json")
     mie.set_defaults(func=_run_mie)
@@ -52,30 +56,43 @@ def register(subparsers) -> None:
             "pattern and a JSON record. " + _UNITS
         ),
     )
-    demo.add_argument("--wavelength", type=float, default=705.0, help="design wavelength in nm (default 705, as in the paper)")
-    demo.add_argument("--weight", type=float, default=1.0, help="backscattering weight w (default 1)")
-    demo.add_argument("--starts", type=int, default=64, help="number of random starts (default 64)")
-    demo.add_argument("--steps", type=int, default=150, help="Adam steps (default 150)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the random starts")
+    demo.add_argument("--wavelength", type=real(above=0), default=705.0, help="design wavelength in nm (the paper's)")
+    demo.add_argument("--weight", type=real(), default=1.0, help="backscattering weight w")
+    demo.add_argument("--starts", type=count(1), default=64, help="number of random starts")
+    demo.add_argument("--steps", type=count(1), default=150, help="Adam steps")
+    demo.add_argument("--seed", type=count(0), default=0, help="seed of the random starts (>= 0)")
     demo.add_argument("--out", type=Path, default=Path("results/demo"), help="output directory")
     demo.set_defaults(func=_run_demo)
 
 
+#: Longest wavelength grid of ``kerker mie`` (a one-particle table; the Python API has no limit).
+MAX_WAVELENGTHS = 100_000
+
+
 def _wavelength_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--wl-min", type=float, default=400.0, help="first wavelength in nm (default 400)")
-    parser.add_argument("--wl-max", type=float, default=800.0, help="last wavelength in nm (default 800)")
-    parser.add_argument("--n-wl", type=int, default=201, help="number of wavelengths (default 201)")
+    parser.add_argument("--wl-min", type=real(above=0), default=400.0, help="first wavelength in nm")
+    parser.add_argument("--wl-max", type=real(above=0), default=800.0, help="last wavelength in nm, >= --wl-min")
+    parser.add_argument(
+        "--n-wl", type=count(1, MAX_WAVELENGTHS), default=201, help=f"number of wavelengths (1 to {MAX_WAVELENGTHS:,})"
+    )
 
 
 def _run_mie(args) -> int:
     from kerker._artifacts import provenance, write_json_atomic
     from kerker.design import particle_spectra
-    from kerker.materials import material
     from kerker.report import plot_particle
 
+    if not args.wl_min <= args.wl_max:
+        raise ValueError(f"--wl-min must not exceed --wl-max; received {args.wl_min:g} and {args.wl_max:g} nm")
+    out = None if args.out is None else output_dir(args.out)
+    core = material_arg(args.core, "--core", args.extrapolate)
+    shell = material_arg(args.shell, "--shell", args.extrapolate)
     wavelength = np.linspace(args.wl_min, args.wl_max, args.n_wl)
-    core = material(args.core).with_extrapolation(args.extrapolate)
-    shell = material(args.shell).with_extrapolation(args.extrapolate)
+    lo, hi = args.wl_min, args.wl_max
+    if args.pattern_wavelength is not None:
+        lo, hi = min(lo, args.pattern_wavelength), max(hi, args.pattern_wavelength)
+    for option, mat in (("--core", core), ("--shell", shell)):
+        check_wavelengths(mat, option, lo, hi, what="--wl-min/--wl-max/--pattern-wavelength")
     spectra = particle_spectra(
         core, shell, args.r_core, args.t_shell, wavelength, args.env, pattern_wavelength=args.pattern_wavelength
     )
@@ -84,14 +101,14 @@ def _run_mie(args) -> int:
         print(json.dumps({k: np.asarray(v).tolist() for k, v in result.items()}))
     else:
         _print_table(result)
-    if args.out is not None:
+    if out is not None:
         title = f"{core.name} core r = {args.r_core:g} nm, {shell.name} shell t = {args.t_shell:g} nm"
-        files = plot_particle(spectra, args.out, title=title)
-        config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "func"}
+        files = plot_particle(spectra, out, title=title)
+        config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if not k.startswith("_")
+                  and k != "func"}
         meta = provenance(config, materials=[core.describe(), shell.describe()])
-        write_json_atomic(args.out / "mie.json", {"provenance": meta, "result": result})
-        for path in files.values():
-            print(f"wrote {path}")
+        record = write_json_atomic(out / "mie.json", {"provenance": meta, "result": result})
+        wrote(*files.values(), record)
     return 0
 
 
@@ -104,12 +121,23 @@ def _print_table(result: dict, every: int = 1) -> None:
 
 def _run_demo(args) -> int:
     from kerker.design import run_directional_study
+    from kerker.materials import material
     from kerker.report import plot_particle
 
     core, shell = "Si", "SiO2"
+    out = output_dir(args.out)
+    ranges = [material(name).wavelength_range for name in (core, shell)]
+    lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+    if not lo <= args.wavelength <= hi:
+        raise ValueError(
+            f"--wavelength must lie in {lo:g}-{hi:g} nm, where the data of both {core} and {shell} exist; received "
+            f"{args.wavelength:g}"
+        )
     print(
         f"kerker demo: minimising -Q_fwd + {args.weight:g} Q_back at {args.wavelength:g} nm for a {core} core in a "
-        f"{shell} shell\n  {args.starts} random starts x {args.steps} Adam steps, gradients through exact Mie theory"
+        f"{shell} shell\n  {args.starts} random starts x {args.steps} Adam steps, gradients through exact Mie theory",
+        file=sys.stderr,
+        flush=True,
     )
     study = run_directional_study(
         core,
@@ -119,7 +147,7 @@ def _run_demo(args) -> int:
         n_starts=args.starts,
         steps=args.steps,
         seed=args.seed,
-        out=args.out,
+        out=out,
     )
     res, r_core, t_shell = study.optimum, study.r_core, study.t_shell
     print(
@@ -129,8 +157,7 @@ def _run_demo(args) -> int:
     )
     print(f"{study.n_distinct} distinct local optima (rounded to 1 nm) among {args.starts} starts")
     title = f"{core} core r = {r_core:.1f} nm, {shell} shell t = {t_shell:.1f} nm"
-    files = plot_particle(study.spectra, args.out, title=title)
+    files = plot_particle(study.spectra, out, title=title)
     _print_table(study.spectra.to_dict(), every=25)
-    for path in (*files.values(), study.record):
-        print(f"wrote {path}")
+    wrote(*files.values(), study.record)
     return 0

@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from kerker.cli._groups import command_group
+from kerker.cli._io import complex_number, count, log_line, output_dir, real, wrote
 
 _NAMED_TAUS = ("square", "tau_star", "hexagonal", "rectangular")
 
@@ -32,20 +32,22 @@ _DESCRIPTION = (
 
 
 def _tau(text: str):
-    from kerker.cli._lattice import _complex
-
     if text in _NAMED_TAUS:
         return text
-    return _complex(text)
+    return complex_number(text)
 
 
 def _angles(text: str) -> tuple:
     try:
         start, stop, num = text.split(":")
-        values = np.linspace(float(start), float(stop), int(num))
+        start, stop, num = float(start), float(stop), int(num)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected START:STOP:N in degrees, e.g. 0:40:9; received {text!r}") from None
-    return tuple(float(v) for v in values)
+    if not (np.isfinite(start) and np.isfinite(stop) and num >= 1):
+        raise argparse.ArgumentTypeError(
+            f"START:STOP:N needs finite angles in degrees and N >= 1, e.g. 0:40:9; received {text!r}"
+        )
+    return tuple(float(v) for v in np.linspace(start, stop, num))
 
 
 def register(subparsers) -> None:
@@ -55,26 +57,26 @@ def register(subparsers) -> None:
         help="full-wave check with treams: R/T maps, |R_x - R_y| contrast, splitting vs y|G2*| (optional extra)",
         description=_DESCRIPTION,
     )
-    p.add_argument("--out", default="results/verify", help="folder for verify.json (default results/verify)")
+    p.add_argument("--out", default="results/verify", help="folder for verify.json")
     p.add_argument("--figures", default=None, help="folder for the PNGs (default: the --out folder)")
-    p.add_argument("--radius", type=float, default=100.0, help="sphere radius in nm (default 100)")
-    p.add_argument("--index", type=float, default=3.5, help="sphere refractive index, lossless (default 3.5)")
+    p.add_argument("--radius", type=real(), default=100.0, help="sphere radius in nm")
+    p.add_argument("--index", type=real(), default=3.5, help="sphere refractive index, lossless")
     p.add_argument(
         "--area",
-        type=float,
+        type=real(),
         default=160000.0,
-        help="cell area in nm^2, equal for every tau (default 160000 = 400^2; must keep spheres apart)",
+        help="cell area in nm^2, equal for every tau (default: 160000 = 400^2; must keep spheres apart)",
     )
-    p.add_argument("--wl-min", type=float, default=500.0, help="shortest wavelength of the maps in nm (default 500)")
-    p.add_argument("--wl-max", type=float, default=1500.0, help="longest wavelength of the maps in nm (default 1500)")
-    p.add_argument("--n-wl", type=int, default=101, help="number of wavelengths (default 101)")
+    p.add_argument("--wl-min", type=real(), default=500.0, help="shortest wavelength of the maps in nm")
+    p.add_argument("--wl-max", type=real(), default=1500.0, help="longest wavelength of the maps in nm")
+    p.add_argument("--n-wl", type=count(1), default=101, help="number of wavelengths (--quick: 11)")
     p.add_argument(
         "--angles",
         type=_angles,
         default=_angles("0:40:9"),
-        help="angles of incidence START:STOP:N in degrees (default 0:40:9)",
+        help="angles of incidence START:STOP:N in degrees (default: 0:40:9; --quick: 0, 20, 40)",
     )
-    p.add_argument("--lmax", type=int, default=3, help="multipole order of the sphere T-matrix (default 3)")
+    p.add_argument("--lmax", type=count(1), default=3, help="multipole order of the sphere T-matrix")
     p.add_argument(
         "--tau",
         type=_tau,
@@ -85,9 +87,11 @@ def register(subparsers) -> None:
         + " (default: all four named ones)",
     )
     p.add_argument(
-        "--bridge-wavelength", type=float, default=3000.0, help="headline wavelength of the bridge in nm (default 3000)"
+        "--bridge-wavelength", type=real(), default=3000.0, help="headline wavelength of the bridge in nm"
     )
-    p.add_argument("--workers", type=int, default=1, help="processes for the maps (default 1; 2 on a 2-core machine)")
+    p.add_argument(
+        "--workers", type=count(1), default=1, help="processes for the maps (default: 1; 2 on a 2-core machine)"
+    )
     p.add_argument(
         "--skip",
         choices=("maps", "bridge", "convergence"),
@@ -173,17 +177,17 @@ def _cmd_verify(args) -> int:
     from kerker.report import plot_verification
     from kerker.verify import figure_data, run_verification, treams_version
 
+    out = output_dir(args.out)
+    figures = output_dir(args.figures, "--figures") if args.figures else out
     config = _config(args)
     t0 = time.perf_counter()
-    payload, objects = run_verification(config, progress=lambda msg: print(msg, flush=True))
+    payload, objects = run_verification(config, progress=log_line)
     wall = time.perf_counter() - t0
     payload["meta"] = provenance(payload["config"])
     payload["meta"].update({"treams": treams_version(), "wall_time_s": wall, "command": " ".join(sys.argv)})
-    out = Path(args.out)
     path = write_json_atomic(out / "verify.json", payload)
-    files = plot_verification(figure_data(payload, objects), Path(args.figures) if args.figures else out)
+    files = plot_verification(figure_data(payload, objects), figures)
     _print_summary(payload)
     print(f"wall time {wall:.1f} s (computation; figures excluded)")
-    for f in [path, *files]:
-        print(f)
+    wrote(path, *files)
     return 0

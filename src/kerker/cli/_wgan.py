@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from kerker.cli._groups import command_group, log_line, parse_ints, parse_numbers
+from kerker.cli._groups import command_group
+from kerker.cli._io import count, input_file, log_line, output_dir, output_file, parse_ints, parse_numbers, real, wrote
 
 
 def register(subparsers) -> None:
@@ -20,35 +20,37 @@ def register(subparsers) -> None:
             "(gradient penalty --gp-weight) then one generator update; Adam with separate learning rates. Writes "
             "last.pt (resumable with --resume), best.pt (the epoch whose fixed latent samples are closest to the data: "
             "missing pairs, material frequencies, 1-nm coverage), history.json and losses.png to --out. "
-            "Sizes in nm."
+            "Sizes in nm. Progress goes to stderr."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     train.add_argument("--data", type=Path, required=True, help="dataset file (HDF5)")
     train.add_argument("--out", type=Path, default=Path("runs/wgan"), help="run folder")
     train.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
-    train.add_argument("--epochs", type=int, default=24, help="passes over the real designs")
-    train.add_argument("--batch-size", type=int, default=256, help="real designs per generator step")
-    train.add_argument("--n-critic", type=int, default=5, help="critic updates per generator update")
-    train.add_argument("--gp-weight", type=float, default=10.0, help="gradient-penalty weight lambda")
-    train.add_argument("--lr-generator", type=float, default=5e-5, help="generator Adam learning rate")
-    train.add_argument("--lr-critic", type=float, default=5e-4, help="critic Adam learning rate")
+    train.add_argument("--epochs", type=count(1), default=24, help="passes over the real designs")
+    train.add_argument("--batch-size", type=count(1), default=256, help="real designs per generator step")
+    train.add_argument("--n-critic", type=count(1), default=5, help="critic updates per generator update")
+    train.add_argument("--gp-weight", type=real(), default=10.0, help="gradient-penalty weight lambda")
+    train.add_argument("--lr-generator", type=real(), default=5e-5, help="generator Adam learning rate")
+    train.add_argument("--lr-critic", type=real(), default=5e-4, help="critic Adam learning rate")
     train.add_argument("--betas", default="0.0,0.9", help="Adam betas of both optimizers")
     train.add_argument("--critic-batches", choices=("same", "fresh"), default="same",
                        help="real batch of critic updates 2..n: the step's own (Keras) or freshly drawn (Gulrajani)")
     train.add_argument("--split", choices=("all", "train", "val", "test"), default="all",
                        help="which designs of the dataset to learn")
-    train.add_argument("--max-samples", type=int, help="learn a seeded random subset of N designs")
-    train.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling and noise")
-    train.add_argument("--threads", type=int, default=1, help="torch threads (torch.set_num_threads)")
+    train.add_argument("--max-samples", type=count(1), help="learn a seeded random subset of N designs")
+    train.add_argument("--seed", type=count(0), default=0, help="seed of initialisation, shuffling and noise")
+    train.add_argument("--threads", type=count(1), default=1, help="torch threads (torch.set_num_threads)")
     arch = train.add_argument_group("architecture")
-    arch.add_argument("--latent-dim", type=int, default=128, help="size of the latent vector z")
+    arch.add_argument("--latent-dim", type=count(1), default=128, help="size of the latent vector z")
     arch.add_argument("--generator-hidden", default="128,128,128", help="generator hidden widths")
     arch.add_argument("--critic-hidden", default="128,128,128", help="critic hidden widths")
-    arch.add_argument("--negative-slope", type=float, default=0.2, help="leaky ReLU slope of both networks")
-    arch.add_argument("--pack", type=int, default=1,
+    arch.add_argument("--negative-slope", type=real(), default=0.2, help="leaky ReLU slope of both networks")
+    arch.add_argument("--pack", type=count(1), default=1,
                       help="designs the critic scores jointly (PacGAN); 1 = the paper's critic")
-    train.set_defaults(func=_run_train)
+    train.set_defaults(func=_run_train, _fields={
+        "num_threads": "--threads", "GeneratorConfig.hidden": "--generator-hidden",
+        "CriticConfig.hidden": "--critic-hidden", "GeneratorConfig.negative_slope": "--negative-slope",
+        "CriticConfig.negative_slope": "--negative-slope"})
 
     evaluate = command_group(subparsers, "evaluate").add_parser(
         "wgan",
@@ -58,17 +60,17 @@ def register(subparsers) -> None:
             "uniform), material pairs (mode collapse), size distributions (KS distance, coverage of 1-nm bins, "
             "corners of the size range) and latent smoothness along straight lines in z. Writes fidelity.json, "
             "fidelity.png (Fig. S4), pairs.png and latent_lines.png to --out; --export also writes a small "
-            "generator-only checkpoint with the numbers inside."
+            "generator-only checkpoint with the numbers inside. The summary goes to stdout, messages to stderr."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    evaluate.add_argument("--checkpoint", default="shipped",
-                          help="checkpoint file of `kerker train wgan`, or 'shipped' for kerker's own")
+    evaluate.add_argument("--checkpoint", default="wgan",
+                          help="checkpoint file of `kerker train wgan`, or the name of a shipped model: wgan "
+                               "(kerker's generator)")
     evaluate.add_argument("--data", type=Path, help="dataset file: the reference designs (omit to skip them)")
-    evaluate.add_argument("--samples", type=int, default=10_000, help="number of generated designs")
-    evaluate.add_argument("--lines", type=int, default=100, help="straight lines in z for the smoothness check")
-    evaluate.add_argument("--steps", type=int, default=200, help="points per line")
-    evaluate.add_argument("--seed", type=int, default=0, help="seed of the latent samples and lines")
+    evaluate.add_argument("--samples", type=count(1), default=10_000, help="number of generated designs")
+    evaluate.add_argument("--lines", type=count(1), default=100, help="straight lines in z for the smoothness check")
+    evaluate.add_argument("--steps", type=count(2), default=200, help="points per line (>= 2)")
+    evaluate.add_argument("--seed", type=count(0), default=0, help="seed of the latent samples and lines")
     evaluate.add_argument("--out", type=Path, default=Path("results/wgan"), help="output folder")
     evaluate.add_argument("--export", type=Path,
                           help="also write a generator-only float32 checkpoint with the fidelity numbers here")
@@ -81,6 +83,8 @@ def _run_train(args) -> int:
     from kerker.models import CriticConfig, GeneratorConfig, WGANTrainConfig, train_wgan
     from kerker.report import plot_wgan_losses
 
+    data = input_file(args.data, "--data", what="dataset file", must_exist=False)
+    out = output_dir(args.out)
     config = WGANTrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -99,21 +103,22 @@ def _run_train(args) -> int:
                            negative_slope=args.negative_slope)
     ccfg = CriticConfig(hidden=parse_ints(args.critic_hidden, "--critic-hidden"), negative_slope=args.negative_slope,
                         pack=args.pack)
-    dataset = open_dataset(args.data)
-    command = {"argv": ["kerker", *sys.argv[1:]], "data": str(args.data), "config": config.to_dict(),
+    dataset = open_dataset(data)
+    command = {"argv": ["kerker", *sys.argv[1:]], "data": str(data), "config": config.to_dict(),
                "generator": gcfg.to_dict(), "critic": ccfg.to_dict()}
-    write_json_atomic(args.out / "run.json", {"provenance": provenance(command, seed=args.seed)})
-    result = train_wgan(dataset, config, args.out, generator_config=gcfg, critic_config=ccfg, resume=args.resume,
+    write_json_atomic(out / "run.json", {"provenance": provenance(command, seed=args.seed)})
+    result = train_wgan(dataset, config, out, generator_config=gcfg, critic_config=ccfg, resume=args.resume,
                         command={"argv": command["argv"]}, log=log_line)
-    plot_wgan_losses(result.history, args.out / "losses.png", title="WGAN-GP training")
-    print(f"training time {result.train_time_s:.0f} s over {len(result.history)} epochs")
-    print(f"wrote {args.out / 'best.pt'}, {args.out / 'last.pt'}, {args.out / 'history.json'}, {args.out / 'losses.png'}")
+    plot_wgan_losses(result.history, out / "losses.png", title="WGAN-GP training")
+    log_line(f"training time {result.train_time_s:.0f} s over {len(result.history)} epochs")
+    wrote(out / "best.pt", out / "last.pt", out / "history.json", out / "losses.png")
     return 0
 
 
 def _run_evaluate(args) -> int:
     from kerker._artifacts import provenance, write_json_atomic
     from kerker.models import (
+        SHIPPED_SURROGATES,
         Generator,
         evaluate_wgan,
         export_generator,
@@ -122,17 +127,32 @@ def _run_evaluate(args) -> int:
     )
     from kerker.report import plot_latent_lines, plot_pair_counts, plot_wgan_fidelity
 
-    if args.checkpoint == "shipped" and not Path(args.checkpoint).exists():
+    out = output_dir(args.out)
+    export = None if args.export is None else output_file(args.export, "--export")
+    spec = str(args.checkpoint)
+    if spec == "wgan" and not Path(spec).exists():
+        if export is not None:
+            raise ValueError("--export needs a training checkpoint (--checkpoint PATH), not the shipped generator")
         generator, payload = load_generator(), None
     else:
-        payload = load_checkpoint(args.checkpoint)
-        generator = Generator.from_checkpoint(payload)
+        if spec in SHIPPED_SURROGATES and not Path(spec).exists():
+            raise ValueError(f"--checkpoint {spec} is a shipped surrogate, not a generator; evaluate it with "
+                             f"`kerker evaluate surrogate --checkpoint {spec}`")
+        if not Path(spec).exists():
+            raise ValueError(f"--checkpoint {spec}: no such file; give a checkpoint of `kerker train wgan` or the "
+                             "shipped model wgan")
+        payload = load_checkpoint(input_file(spec, "--checkpoint", what="checkpoint"))
+        try:
+            generator = Generator.from_checkpoint(payload)
+        except KeyError as err:  # a torch file with a "modules" entry but not the rest of a WGAN-GP checkpoint
+            raise ValueError(f"--checkpoint {spec} is not a complete WGAN-GP checkpoint: it has no "
+                             f"{err.args[0]!r} entry") from None
     dataset = None
     if args.data is not None:
         from kerker.dataset import open_dataset
 
-        dataset = open_dataset(args.data)
-    print(f"evaluating {generator}")
+        dataset = open_dataset(input_file(args.data, "--data", what="dataset file", must_exist=False))
+    log_line(f"evaluating {generator}")
     result = evaluate_wgan(generator, dataset, n_samples=args.samples, seed=args.seed, n_lines=args.lines,
                            n_steps=args.steps)
     metrics, arrays = result["metrics"], result["arrays"]
@@ -153,21 +173,18 @@ def _run_evaluate(args) -> int:
     title = f"WGAN-GP, {args.samples:,} generated designs"
     files = [
         plot_wgan_fidelity(arrays["generated"], arrays["reference"], generator.materials, generator.r_range,
-                           generator.t_range, args.out / "fidelity.png", title=title),
-        plot_pair_counts(gen["pairs"]["counts"], generator.materials, args.out / "pairs.png", title=title),
-        plot_latent_lines(arrays["lines"], generator.materials, args.out / "latent_lines.png",
+                           generator.t_range, out / "fidelity.png", title=title),
+        plot_pair_counts(gen["pairs"]["counts"], generator.materials, out / "pairs.png", title=title),
+        plot_latent_lines(arrays["lines"], generator.materials, out / "latent_lines.png",
                           title="designs along straight lines in z"),
     ]
     config = {"checkpoint": str(args.checkpoint), "data": str(args.data) if args.data else None,
               "samples": args.samples, "lines": args.lines, "steps": args.steps, "seed": args.seed}
     summary = {"provenance": provenance(config, seed=args.seed), **metrics}
-    files.append(write_json_atomic(args.out / "fidelity.json", summary))
-    if args.export is not None:
-        if payload is None:
-            raise ValueError("--export needs a training checkpoint (--checkpoint PATH), not the shipped generator")
-        files.append(export_generator(payload, args.export, metrics=metrics,
+    files.append(write_json_atomic(out / "fidelity.json", summary))
+    if export is not None:
+        files.append(export_generator(payload, export, metrics=metrics,
                                       note={"evaluate_argv": ["kerker", *sys.argv[1:]],
                                             "train_time_s": metrics["run"]["train_time_s"]}))
-    for path in files:
-        print(f"wrote {path}")
+    wrote(*files)
     return 0
