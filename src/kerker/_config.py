@@ -181,6 +181,14 @@ def _bounds_rule(above, at_least, below, at_most) -> str:
     return " and ".join(parts)
 
 
+def _float(value: numbers.Real) -> float:
+    """``float(value)``; an int beyond the float range (``10**400``) becomes +-inf, so it is refused as not finite."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def number(name: str, value, *, above=None, at_least=None, below=None, at_most=None, none: bool = False,
            what: str | None = None):
     """``value`` as a finite float within the given bounds; None passes if ``none``.
@@ -193,7 +201,7 @@ def number(name: str, value, *, above=None, at_least=None, below=None, at_most=N
     label = f"{name} ({what})" if what else name
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{label} must be a finite number{_or_none(none)}; received {_received(value)}")
-    value = float(value)
+    value = _float(value)
     rule = _bounds_rule(above, at_least, below, at_most)
     if not math.isfinite(value):
         raise ValueError(f"{label} must be a finite number{' ' + rule if rule else ''}; received {value}")
@@ -245,9 +253,13 @@ def choice(name: str, value, options: tuple):
 def interval(name: str, value, *, strict_lower: bool, lower: float = 0.0, unit: str = "nm") -> tuple[float, float]:
     """``value`` as a finite ``(lo, hi)`` pair of floats with ``lower < lo <= hi`` (or ``<=`` if not strict)."""
     try:
-        lo, hi = (float(v) for v in value)
+        lo, hi = value
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be two numbers (lo, hi) in {unit}; received {value!r}") from None
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in (lo, hi)):
+        raise TypeError(f"{name} must be two numbers (lo, hi) in {unit}; received {value!r}")
+    lo, hi = _float(lo), _float(hi)
+    # NaN fails every comparison, so NaN at either end is refused here too.
     ok = (lo > lower if strict_lower else lo >= lower) and hi >= lo and math.isfinite(hi)
     if not ok:
         rule = f"{lower:g} {'<' if strict_lower else '<='} lo <= hi"

@@ -115,7 +115,8 @@ def test_hard_designs_refuse(kwargs, err, match):
                                    r"received shape \(1, 2\)"),
         ({"p_core": [0.5, 0.5, 0.0]}, r"p_core must have shape \(P, M\); received shape \(3,\)"),
         ({"p_core": [[0.5, 0.6, 0.0]]}, r"each row of p_core must sum to 1 \(material probabilities\); row 0 sums to 1.1"),
-        ({"p_shell": [[-0.5, 1.5, 0.0]]}, r"p_shell must hold finite weights >= 0; received a minimum of -0.5"),
+        ({"p_shell": [[-0.5, 1.5, 0.0]]}, r"p_shell \(the shell material weights\) must be finite and >= 0; row 0, "
+                                        r"column 0 \(Si\) holds -0.5"),
     ],
 )
 def test_soft_designs_refuse(kwargs, match):

@@ -82,8 +82,8 @@ class Designs:
         No or both material forms, an empty or repeated material list, a shape that does
         not match (the message names the argument, the expected and the received shape),
         an index outside ``0 .. M-1``, a non-finite or non-positive ``r_core``, a
-        non-finite or negative ``t_shell``, weights that are negative or whose rows do not
-        sum to 1.
+        non-finite or negative ``t_shell``, weights that are NaN, infinite or negative
+        (naming the row, the column and the value) or whose rows do not sum to 1.
 
     Notes
     -----
@@ -392,8 +392,15 @@ def _validate(materials: tuple, arrays: dict, soft: bool) -> None:
     for name in ("p_core", "p_shell") if soft else ("core_index", "shell_index"):
         v = _values(arrays[name])
         if soft:
-            if not np.isfinite(v).all() or v.min() < 0:
-                raise ValueError(f"Designs: {name} must hold finite weights >= 0; received a minimum of {v.min()}")
+            bad = ~(np.isfinite(v) & (v >= 0))  # NaN fails v >= 0 too
+            if bad.any():
+                row, col = (int(i) for i in np.argwhere(bad)[0])
+                part = name.removeprefix("p_")
+                raise ValueError(
+                    f"Designs: {name} (the {part} material weights) must be finite and >= 0; row {row}, column {col} "
+                    f"({materials[col]}) holds {float(v[row, col])!r} ({int(bad.sum())} of {v.size} entries break the "
+                    "rule; NaN or inf weights often come from a softmax of non-finite logits)"
+                )
             dev = np.abs(v.sum(axis=1) - 1.0)
             if dev.max() > _WEIGHT_SUM_TOL:
                 row = int(dev.argmax())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from kerker._config import integer, interval, number, positive_float, positive_int
 from kerker.mie import efficiencies
 
 __all__ = ["DirectionalResult", "optimize_directional"]
@@ -58,28 +59,46 @@ def optimize_directional(
     core, shell : str or kerker.Material
         Core and shell materials.
     wavelength : float
-        Design wavelength in nm.
+        Design wavelength in nm (finite, > 0).
     weight : float
-        Backscattering weight ``w`` of the loss (Soun et al. eq. 3; w = 1 there).
+        Backscattering weight ``w`` of the loss (Soun et al. eq. 3; w = 1 there); finite.
     bounds : (float, float)
-        Range of both the core radius and the shell thickness in nm.
+        Range of both the core radius and the shell thickness in nm, ``0 < low < high``.
     n_starts, steps, lr, seed : int, int, float, int
-        Number of random starts, Adam steps, learning rate, and the seed of the starts.
+        Number of random starts (>= 1), Adam steps (>= 1), learning rate (> 0), and the
+        seed of the starts (>= 0).
     env : float
         Refractive index of the embedding medium.
 
     Returns
     -------
     DirectionalResult
+
+    Raises
+    ------
+    TypeError
+        An argument of the wrong type (``n_starts=2.5``, ``weight="1"``), naming it.
+    ValueError
+        A non-finite number (NaN, inf) or one outside its range, naming the argument, the
+        rule and the value: ``wavelength``, ``lr`` and ``env`` > 0, ``weight`` finite,
+        ``n_starts`` and ``steps`` >= 1, ``seed`` >= 0, ``0 < bounds[0] < bounds[1]``;
+        unknown materials or wavelengths outside their data (from :func:`kerker.efficiencies`).
     """
-    lo, hi = bounds
-    if not 0 < lo < hi:
-        raise ValueError(f"bounds must satisfy 0 < low < high (nm), got {bounds}")
-    if n_starts < 1 or steps < 1:
-        raise ValueError(f"n_starts and steps must be >= 1, got {n_starts} and {steps}")
+    # Checked here, before the first step: a NaN weight or learning rate would otherwise
+    # turn every parameter into NaN and surface as a misleading "r_core must be finite".
+    wavelength = positive_float("wavelength", wavelength, what="design wavelength in nm")
+    weight = number("weight", weight, what="backscattering weight of the loss")
+    lo, hi = interval("bounds", bounds, strict_lower=True)
+    if not lo < hi:
+        raise ValueError(f"bounds must satisfy 0 < lo < hi (nm, finite); received {bounds!r}")
+    n_starts = positive_int("n_starts", n_starts)
+    steps = positive_int("steps", steps)
+    lr = positive_float("lr", lr, what="Adam learning rate")
+    seed = integer("seed", seed, minimum=0)
+    env = positive_float("env", env, what="refractive index of the medium")
     gen = torch.Generator().manual_seed(seed)
     params = torch.randn(2, n_starts, generator=gen, dtype=torch.float64).requires_grad_(True)
-    wl = torch.tensor([float(wavelength)], dtype=torch.float64)
+    wl = torch.tensor([wavelength], dtype=torch.float64)
     opt = torch.optim.Adam([params], lr=lr)
 
     def sizes(p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

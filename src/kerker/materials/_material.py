@@ -35,10 +35,11 @@ class Material:
         Short material name, e.g. ``"TiO2"``.
     index : callable
         ``index(wavelength_nm) -> (n, k)``: maps float64 wavelengths in nm
-        (``numpy.ndarray`` or ``torch.Tensor``, any shape) to the real index n and the
-        extinction coefficient k (>= 0 for loss), arrays of the same kind and shape; k
+        (``numpy.ndarray`` or ``torch.Tensor``, any shape) to the real index n > 0 and the
+        extinction coefficient k >= 0 (loss), arrays of the same kind and shape; k
         may be None, meaning 0. Must be differentiable by torch autograd on tensors.
-        Called only with validated wavelengths (already clamped under ``"hold"``).
+        Called only with validated wavelengths (already clamped under ``"hold"``). Values
+        with k < 0 (gain), n <= 0 or NaN/inf are refused when evaluated (``ValueError``).
     wavelength_range : tuple of float
         ``(lo, hi)`` in nm, 0 <= lo < hi <= inf: where the data are valid.
     reference : str, optional
@@ -199,10 +200,13 @@ class Material:
             If the wavelengths are not real numbers.
         ValueError
             If a wavelength is NaN, infinite, <= 0, or outside the valid range while
-            :attr:`extrapolate` is ``"error"``.
+            :attr:`extrapolate` is ``"error"``; if the material's data give k < 0 (gain),
+            n <= 0 or a non-finite index at one of them (passive media only, like
+            :func:`constant`).
         """
         wl, is_torch, scalar = self._prepare(wavelength_nm)
         n, k = self._index(wl)
+        self._check_index(wl, n, k)
         if is_torch:
             return torch.complex(n, torch.zeros_like(n) if k is None else k)
         out = n + 1j * (0.0 if k is None else k)
@@ -234,6 +238,7 @@ class Material:
         """
         wl, is_torch, scalar = self._prepare(wavelength_nm)
         n, k = self._index(wl)
+        self._check_index(wl, n, k)
         if k is None:
             real, imag = n * n, (torch.zeros_like(n) if is_torch else np.zeros_like(n))
         else:
@@ -314,6 +319,44 @@ class Material:
         if self._extrapolate == "hold":
             wl = np.clip(wl, lo, hi)
         return wl, False, wl.ndim == 0
+
+    def _check_index(self, wl, n, k) -> None:
+        """Refuse a dispersion that gives gain (k < 0), n <= 0 or a non-finite value, like :func:`constant`.
+
+        Shipped and YAML tables are checked when read; this guards formulas (a Sellmeier
+        term past its pole) and hand-built ``index`` callables, at the wavelengths asked for.
+        """
+        if isinstance(n, torch.Tensor):
+            ok = torch.isfinite(n) & (n > 0)
+            if k is not None:
+                ok = ok & torch.isfinite(k) & (k >= 0)
+            if bool(ok.all()):
+                return
+            to_np = lambda t: t.detach().cpu().numpy()  # noqa: E731
+            wl, n, k = to_np(wl), to_np(n), None if k is None else to_np(k)
+        n = np.broadcast_to(np.asarray(n, dtype=np.float64), np.shape(wl))
+        k = np.zeros_like(n) if k is None else np.broadcast_to(np.asarray(k, dtype=np.float64), np.shape(wl))
+        finite = np.isfinite(n) & np.isfinite(k)
+        if (finite & (n > 0) & (k >= 0)).all():
+            return
+        wl = np.broadcast_to(np.asarray(wl, dtype=np.float64), n.shape)
+        gain = finite & (n > 0) & (k < 0)
+        if gain.any() and (finite & (n > 0)).all():
+            at = np.flatnonzero(gain.ravel())
+            i = at[0]
+            raise ValueError(
+                f"material {self._label()}: extinction coefficient k = {float(k.ravel()[i])!r} < 0 (gain) at "
+                f"{_fmt(wl.ravel()[i])} nm ({at.size} of {k.size} wavelengths); kerker models passive media, "
+                "k >= 0 (k > 0 is loss under exp(-i omega t)), as constant() requires. If the data use "
+                "exp(+i omega t), conjugate them."
+            )
+        at = np.flatnonzero(~(finite & (n > 0)).ravel())
+        i = at[0]
+        raise ValueError(
+            f"material {self._label()}: the refractive index must be finite with n > 0 and k >= 0; received "
+            f"n = {float(n.ravel()[i])!r}, k = {float(k.ravel()[i])!r} at {_fmt(wl.ravel()[i])} nm "
+            f"({at.size} of {n.size} wavelengths); check the material's data or dispersion formula there"
+        )
 
     def _raise_invalid(self, wl: np.ndarray) -> None:
         wl = np.atleast_1d(wl)

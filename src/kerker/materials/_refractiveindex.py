@@ -221,6 +221,29 @@ def _parse_table(block: dict, columns: int, where: str) -> tuple[np.ndarray, np.
     return x, y
 
 
+def _check_passive(x: np.ndarray, values: np.ndarray, columns: str, where: str) -> None:
+    """Refuse tabulated n <= 0 and k < 0 (gain), as :func:`constant` does, naming the first bad row.
+
+    PCHIP preserves the sign of the data between knots, so checked knots give an
+    interpolant with n > 0 and k >= 0 everywhere.
+    """
+    for j, column in enumerate(columns):
+        v = values[:, j]
+        bad = v < 0 if column == "k" else v <= 0
+        if bad.any():
+            i = int(np.argmax(bad))
+            rule = (
+                "k >= 0 (k > 0 is loss under exp(-i omega t); k < 0 is gain, which kerker refuses)"
+                if column == "k"
+                else "n > 0"
+            )
+            hint = " If the file uses exp(+i omega t), negate its k column." if column == "k" else ""
+            raise ValueError(
+                f"{where}: tabulated {column} must satisfy {rule}; row {i + 1} ({float(x[i]) / 1000!r} µm) has "
+                f"{column} = {float(v[i])!r} ({int(bad.sum())} of {v.size} rows break the rule).{hint}"
+            )
+
+
 def _parse_formula(block: dict, number: int, where: str) -> tuple[_FormulaPart, tuple[float, float]]:
     try:
         coefficients = [float(t) for t in str(block["coefficients"]).split()]
@@ -273,11 +296,13 @@ def _parse(content: bytes, where: str):
         data_type = str(block.get("type", "")).strip() if isinstance(block, dict) else ""
         if data_type == "tabulated nk":
             x, y = _parse_table(block, 3, here)
+            _check_passive(x, y, "nk", here)
             part = _TablePart(x, y, "nk")
             claim("n", part, data_type)
             claim("k", part, data_type)
         elif data_type in ("tabulated n", "tabulated k"):
             x, y = _parse_table(block, 2, here)
+            _check_passive(x, y, data_type[-1], here)
             claim(data_type[-1], _TablePart(x, y, data_type[-1]), data_type)
         elif re.fullmatch(r"formula \d+", data_type) and int(data_type.split()[1]) in _FORMULAS:
             part, span = _parse_formula(block, int(data_type.split()[1]), here)
@@ -330,7 +355,10 @@ def load_refractiveindex_yaml(path, name: str | None = None) -> Material:
     ValueError
         If the file is not valid YAML, has no ``DATA`` list, uses an unknown data type
         or formula number, has malformed or non-increasing data, defines n or k twice,
-        defines no n, or its blocks' ranges do not overlap.
+        defines no n, or its blocks' ranges do not overlap; if a tabulated k is negative
+        (gain: kerker models passive media, like :func:`constant`) or a tabulated n is
+        not positive (the message names the row, its wavelength and value). A formula
+        giving a non-finite n is refused when evaluated at such a wavelength.
 
     Examples
     --------
