@@ -180,3 +180,22 @@ def test_checkpoint_without_digests_still_loads(tmp_path):
     path = tmp_path / "old.pt"
     torch.save(payload(), path)
     assert load_checkpoint(path)["epoch"] == 7
+
+
+@pytest.mark.parametrize(
+    ("kind", "drop", "missing"),
+    [("kerker.surrogate", "arch", "'arch'"), ("kerker.surrogate", "network", "'modules/network'"),
+     ("kerker.wgan_gp", "generator_spec", "'generator_spec'")],
+)
+def test_incomplete_checkpoints_name_the_missing_entry(tmp_path, kind, drop, missing):
+    from kerker.models import Generator, Surrogate
+
+    payload = {"kind": kind, "modules": {"network": {}, "generator": {}}, "arch": "resnet", "arch_config": {},
+               "preprocessing": {}, "generator_spec": {}}
+    if drop == "network":
+        del payload["modules"]["network"]
+    else:
+        del payload[drop]
+    loader = Surrogate if kind == "kerker.surrogate" else Generator
+    with pytest.raises(ValueError, match=f"is not a complete .* checkpoint: no {missing} entry"):
+        loader.from_checkpoint(payload)

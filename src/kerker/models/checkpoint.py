@@ -189,3 +189,29 @@ def resume_payload(out_dir: str | Path, log: Callable[[str], None] = print) -> d
         log(f"no checkpoint at {last}; starting a new run")
         return None
     return load_checkpoint(last)
+
+
+def require_entries(payload: dict, entries, *, modules=(), what: str, where: str) -> None:
+    """Refuse a checkpoint of the right ``kind`` that lacks an entry its loader reads.
+
+    Parameters
+    ----------
+    payload : dict
+        A loaded checkpoint.
+    entries : sequence of str
+        Top-level entries the loader needs.
+    modules : sequence of str
+        Entries of ``payload["modules"]`` the loader needs.
+    what, where : str
+        "a surrogate" / "a WGAN-GP" and the file (or "the checkpoint"), for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming every missing entry.
+    """
+    missing = [e for e in entries if e not in payload]
+    mods = payload.get("modules") if isinstance(payload.get("modules"), dict) else {}
+    missing += [f"modules/{m}" for m in modules if m not in mods]
+    if missing:
+        raise ValueError(f"{where} is not a complete {what} checkpoint: no {', '.join(repr(m) for m in missing)} entry")

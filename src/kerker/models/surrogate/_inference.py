@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from kerker.dataset import Designs
-from kerker.models.checkpoint import load_checkpoint
+from kerker.models.checkpoint import load_checkpoint, require_entries
 from kerker.models.surrogate._config import MLPConfig, ResNetConfig
 from kerker.models.surrogate._preprocessing import SurrogatePreprocessing
 from kerker.models.surrogate.mlp import SpectralMLP
@@ -123,8 +123,13 @@ class Surrogate(nn.Module):
             Not a surrogate checkpoint, or incompatible with ``dataset``.
         """
         payload = load_checkpoint(checkpoint) if not isinstance(checkpoint, dict) else checkpoint
+        where = "the checkpoint" if isinstance(checkpoint, dict) else str(checkpoint)
         if payload.get("kind") != CHECKPOINT_KIND:
-            raise ValueError(f"not a surrogate checkpoint: kind is {payload.get('kind')!r}, expected {CHECKPOINT_KIND!r}")
+            raise ValueError(
+                f"{where} is not a surrogate checkpoint: kind is {payload.get('kind')!r}, expected {CHECKPOINT_KIND!r}"
+            )
+        require_entries(payload, ("arch", "arch_config", "preprocessing"), modules=("network",), what="surrogate",
+                        where=where)
         arch = payload["arch"]
         config = arch_config_from_dict(arch, payload["arch_config"])
         network = build_network(arch, config)

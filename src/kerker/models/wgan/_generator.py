@@ -41,7 +41,7 @@ from torch import nn
 
 from kerker._config import positive_int
 from kerker.dataset import DesignEncoder, Designs
-from kerker.models.checkpoint import load_checkpoint
+from kerker.models.checkpoint import load_checkpoint, require_entries
 from kerker.models.wgan._config import GeneratorConfig
 from kerker.models.wgan._layers import glorot_, mlp
 
@@ -276,6 +276,7 @@ class Generator(nn.Module):
         if payload.get("kind") != CHECKPOINT_KIND:
             raise ValueError(f"{where} is not a WGAN-GP checkpoint (kind {payload.get('kind')!r}, expected "
                              f"{CHECKPOINT_KIND!r})")
+        require_entries(payload, ("generator_spec",), modules=("generator",), what="WGAN-GP", where=where)
         spec = payload["generator_spec"]
         if materials is not None and tuple(str(m) for m in materials) != tuple(spec["materials"]):
             raise ValueError(
