@@ -39,6 +39,10 @@ def register(subparsers) -> None:
     train.add_argument("--split", choices=("all", "train", "val", "test"), default="all",
                        help="which designs of the dataset to learn")
     train.add_argument("--max-samples", type=int, help="learn a seeded random subset of N designs")
+    train.add_argument("--pair-balance", type=float, default=0.0,
+                       help="weight of the pair-balance term KL(uniform || mean soft pair joint) in the generator "
+                            "loss; 0 is the paper's loss, the shipped generator used 1")
+    train.add_argument("--pair-batch", type=int, default=1024, help="latent draws per step for the pair-balance term")
     train.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling and noise")
     train.add_argument("--threads", type=int, default=1, help="torch threads (torch.set_num_threads)")
     arch = train.add_argument_group("architecture")
@@ -94,6 +98,8 @@ def _run_train(args) -> int:
         critic_batches=args.critic_batches,
         max_samples=args.max_samples,
         num_threads=args.threads,
+        pair_balance=args.pair_balance,
+        pair_batch=args.pair_batch,
     )
     gcfg = GeneratorConfig(latent_dim=args.latent_dim, hidden=parse_ints(args.generator_hidden, "--generator-hidden"),
                            negative_slope=args.negative_slope)
