@@ -14,7 +14,7 @@ from kerker import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the full ``kerker`` argument parser with every command group registered."""
-    from kerker.cli import _dataset, _lattice, _materials, _mie, _surrogate, _verify, _wgan
+    from kerker.cli import _dataset, _design, _lattice, _materials, _mie, _surrogate, _verify, _wgan
 
     parser = argparse.ArgumentParser(
         prog="kerker",
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kerker {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (_materials, _mie, _lattice, _verify, _dataset, _surrogate, _wgan):
+    for module in (_materials, _mie, _lattice, _verify, _dataset, _surrogate, _wgan, _design):
         module.register(sub)
     return parser
 
