@@ -104,7 +104,7 @@ def _mark(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the full ``kerker`` argument parser with every command group registered."""
-    from kerker.cli import _dataset, _lattice, _materials, _mie, _surrogate, _verify, _wgan
+    from kerker.cli import _dataset, _design, _lattice, _materials, _mie, _surrogate, _verify, _wgan
 
     parser = _Parser(
         prog="kerker",
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kerker {__version__}")
     # Not required: a bare `kerker` prints this help (on stderr, exit 2) rather than an error.
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (_materials, _mie, _lattice, _verify, _dataset, _surrogate, _wgan):
+    for module in (_materials, _mie, _lattice, _verify, _dataset, _surrogate, _wgan, _design):
         module.register(sub)
     _mark(parser)
     return parser

@@ -119,8 +119,8 @@ _LOSS_LABELS = {
 def surrogate_from(spec, option: str = "--checkpoint", *, shipped: bool = True):
     """The surrogate of a command-line value: a shipped model's name (resnet, mlp) or a checkpoint file.
 
-    A file that is not a complete surrogate checkpoint is refused with ``ValueError``
-    naming the option and the missing entry, never a ``KeyError``.
+    A file that is not a complete surrogate checkpoint is refused with the loader's
+    ``ValueError`` (naming the missing entry), prefixed by the option.
     """
     from kerker.models import SHIPPED_SURROGATES, Surrogate, load_surrogate
 
@@ -136,9 +136,8 @@ def surrogate_from(spec, option: str = "--checkpoint", *, shipped: bool = True):
     path = input_file(spec, option, what="checkpoint")
     try:
         return Surrogate.from_checkpoint(path)
-    except KeyError as err:  # a torch file with a "modules" entry but not the rest of a surrogate checkpoint
-        raise ValueError(f"{option} {path} is not a complete surrogate checkpoint: it has no {err.args[0]!r} "
-                         "entry") from None
+    except ValueError as err:  # the loader names the file and what is wrong with it; add the option
+        raise ValueError(f"{option} {err}") from None
 
 
 def _run_train(args) -> int:

@@ -38,6 +38,11 @@ def register(subparsers) -> None:
     train.add_argument("--split", choices=("all", "train", "val", "test"), default="all",
                        help="which designs of the dataset to learn")
     train.add_argument("--max-samples", type=count(1), help="learn a seeded random subset of N designs")
+    train.add_argument("--pair-balance", type=real(at_least=0.0), default=0.0,
+                       help="weight of the pair-balance term KL(uniform || mean soft pair joint) in the generator "
+                            "loss; 0 is the paper's loss, the shipped generator used 1")
+    train.add_argument("--pair-batch", type=count(1), default=1024,
+                       help="latent draws per step for the pair-balance term")
     train.add_argument("--seed", type=count(0), default=0, help="seed of initialisation, shuffling and noise")
     train.add_argument("--threads", type=count(1), default=1, help="torch threads (torch.set_num_threads)")
     arch = train.add_argument_group("architecture")
@@ -98,6 +103,8 @@ def _run_train(args) -> int:
         critic_batches=args.critic_batches,
         max_samples=args.max_samples,
         num_threads=args.threads,
+        pair_balance=args.pair_balance,
+        pair_batch=args.pair_batch,
     )
     gcfg = GeneratorConfig(latent_dim=args.latent_dim, hidden=parse_ints(args.generator_hidden, "--generator-hidden"),
                            negative_slope=args.negative_slope)
@@ -141,12 +148,12 @@ def _run_evaluate(args) -> int:
         if not Path(spec).exists():
             raise ValueError(f"--checkpoint {spec}: no such file; give a checkpoint of `kerker train wgan` or the "
                              "shipped model wgan")
-        payload = load_checkpoint(input_file(spec, "--checkpoint", what="checkpoint"))
+        path = input_file(spec, "--checkpoint", what="checkpoint")
+        payload = load_checkpoint(path)
         try:
             generator = Generator.from_checkpoint(payload)
-        except KeyError as err:  # a torch file with a "modules" entry but not the rest of a WGAN-GP checkpoint
-            raise ValueError(f"--checkpoint {spec} is not a complete WGAN-GP checkpoint: it has no "
-                             f"{err.args[0]!r} entry") from None
+        except ValueError as err:  # the loader says what is wrong with the file; add the option and the path
+            raise ValueError(f"--checkpoint {path}: {err}") from None
     dataset = None
     if args.data is not None:
         from kerker.dataset import open_dataset

@@ -48,6 +48,7 @@ from kerker.models.wgan import (
     fidelity_metrics,
     gradient_penalty,
     latent_smoothness,
+    pair_robustness,
     train_wgan,
 )
 
@@ -76,6 +77,7 @@ __all__ = [
     "fidelity_metrics",
     "gradient_penalty",
     "latent_smoothness",
+    "pair_robustness",
     "load_checkpoint",
     "load_generator",
     "load_surrogate",

@@ -3,6 +3,13 @@
 Every figure is written through :func:`kerker._artifacts.write_figure_atomic`.
 """
 
+from kerker.report._design_plots import (
+    plot_design,
+    plot_design_history,
+    plot_inverse_examples,
+    plot_inverse_histograms,
+    plot_inverse_study,
+)
 from kerker.report._lattice_plots import (
     plot_lattice_convergence,
     plot_lattice_figures,
@@ -18,6 +25,11 @@ from kerker.report._wgan_plots import plot_latent_lines, plot_pair_counts, plot_
 __all__ = [
     "plot_bridge",
     "plot_contrast_maps",
+    "plot_design",
+    "plot_design_history",
+    "plot_inverse_examples",
+    "plot_inverse_histograms",
+    "plot_inverse_study",
     "plot_latent_lines",
     "plot_lattice_convergence",
     "plot_lattice_figures",

@@ -13,7 +13,7 @@
 
 from kerker.models.wgan._config import CriticConfig, GeneratorConfig, WGANTrainConfig
 from kerker.models.wgan._critic import Critic, gradient_penalty
-from kerker.models.wgan._fidelity import evaluate_wgan, fidelity_metrics, latent_smoothness
+from kerker.models.wgan._fidelity import evaluate_wgan, fidelity_metrics, latent_smoothness, pair_robustness
 from kerker.models.wgan._fit import export_generator, train_wgan
 from kerker.models.wgan._generator import CHECKPOINT_KIND, Generator
 
@@ -29,5 +29,6 @@ __all__ = [
     "fidelity_metrics",
     "gradient_penalty",
     "latent_smoothness",
+    "pair_robustness",
     "train_wgan",
 ]

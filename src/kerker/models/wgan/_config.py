@@ -140,6 +140,14 @@ class WGANTrainConfig(Config):
         deviation (pp) / 100 + (1 - smaller 1-nm coverage).
     num_threads : int or None
         ``torch.set_num_threads`` for the run (None: leave torch's default).
+    pair_balance : float
+        Weight of the pair-balance term added to the generator loss (0: the paper's loss):
+        ``KL(uniform || J)`` with ``J`` the mean over ``pair_batch`` latent draws of the
+        soft joint ``p_core p_shell^T``. The training designs cover every material pair
+        equally, so this matches a statistic of the data; it keeps rare pairs from dying
+        out as the softmax heads sharpen (docs/wgan.md).
+    pair_batch : int
+        Latent draws per generator step for the pair-balance term.
     """
 
     epochs: int = 24
@@ -155,14 +163,17 @@ class WGANTrainConfig(Config):
     max_samples: int | None = None
     monitor_samples: int = 10_000
     num_threads: int | None = None
+    pair_balance: float = 0.0
+    pair_batch: int = 1024
 
     def __post_init__(self):
-        for name in ("epochs", "batch_size", "n_critic", "monitor_samples"):
+        for name in ("epochs", "batch_size", "n_critic", "monitor_samples", "pair_batch"):
             self._check(name, positive_int)
         for name in ("lr_generator", "lr_critic"):
             self._check(name, positive_float)
         self._check("betas", number_tuple, length=2, entry=probability, include_one=False)
         self._check("gp_weight", non_negative_float)
+        self._check("pair_balance", non_negative_float)
         self._check("seed", integer)
         self._check("split", choice, SPLITS)
         self._check("critic_batches", choice, ("same", "fresh"))

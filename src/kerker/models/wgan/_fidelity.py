@@ -27,7 +27,30 @@ from kerker.dataset import Designs
 __all__ = ["evaluate_wgan", "fidelity_metrics", "latent_smoothness"]
 
 #: Done-when targets of issue 4 (shipped generator, 10,000 samples).
-TARGETS = {"pairs_present": "all", "max_material_dev_pp": 3.0, "coverage_1nm": 0.95}
+TARGETS = {"pairs_present": "all", "max_material_dev_pp": 3.0, "coverage_1nm": 0.95, "pair_ratio": (0.5, 1.5),
+           "pair_seeds": 20}
+
+
+def pair_robustness(generator, *, n_seeds: int = 20, n_samples: int = 10_000, first_seed: int = 0) -> dict:
+    """Material-pair frequencies over ``n_seeds`` independent latent seeds of ``n_samples`` each.
+
+    A latent space that hides a pair cannot find it; one lucky seed is not enough. Returns,
+    per seed, the pairs present and the smallest/largest pair frequency relative to the
+    uniform share ``n_samples / M^2``, and the extremes over all seeds.
+    """
+    m = len(generator.materials)
+    expected = n_samples / (m * m)
+    rows = []
+    for s in range(first_seed, first_seed + n_seeds):
+        d = generator.sample(n_samples, seed=s)
+        counts = np.bincount(d.core_index * m + d.shell_index, minlength=m * m)
+        rows.append({"seed": s, "present": int((counts > 0).sum()), "ratio_min": float(counts.min() / expected),
+                     "ratio_max": float(counts.max() / expected)})
+    return {
+        "n_seeds": n_seeds, "n_samples": n_samples, "per_seed": rows,
+        "all_pairs_on_every_seed": all(r["present"] == m * m for r in rows),
+        "ratio_min": min(r["ratio_min"] for r in rows), "ratio_max": max(r["ratio_max"] for r in rows),
+    }
 
 
 def _indices(designs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -239,7 +262,7 @@ def evaluate_wgan(
     dict
         ``metrics`` (JSON-able: ``run`` (the training command, config, epochs and time
         recorded in ``generator.info``), ``generated``, ``training``, ``smoothness``,
-        ``targets``) and ``arrays`` (samples and reference designs as Designs, example
+        ``pair_robustness`` (:func:`pair_robustness` on 20 seeds), ``targets``) and ``arrays`` (samples and reference designs as Designs, example
         lines, for the plots).
     """
     was_training = generator.training
@@ -247,6 +270,7 @@ def evaluate_wgan(
     try:
         designs = generator.sample(n_samples, seed=seed)
         smooth = latent_smoothness(generator, n_lines=n_lines, n_steps=n_steps, seed=seed + 1)
+        robust = pair_robustness(generator, n_seeds=TARGETS["pair_seeds"], n_samples=n_samples)
     finally:
         generator.train(was_training)
     kw = {"r_range": generator.r_range, "t_range": generator.t_range}
@@ -273,12 +297,18 @@ def evaluate_wgan(
     if reference is not None:
         metrics["training"] = fidelity_metrics(reference, **kw)
     metrics["smoothness"] = smooth["metrics"]
+    metrics["pair_robustness"] = robust
     gen = metrics["generated"]
     cov = min(gen["sizes"]["r_core"]["coverage_1nm"], gen["sizes"]["t_shell"]["coverage_1nm"])
     metrics["targets"] = {
         "all_pairs_present": gen["pairs"]["present"] == gen["pairs"]["total"],
         "materials_within_3pp": gen["materials"]["max_abs_deviation_pp"] <= TARGETS["max_material_dev_pp"],
         "coverage_at_least_95pct": cov >= TARGETS["coverage_1nm"],
+        "pairs_within_0.5_1.5x_uniform_on_20_seeds": bool(
+            robust["all_pairs_on_every_seed"]
+            and TARGETS["pair_ratio"][0] <= robust["ratio_min"]
+            and robust["ratio_max"] <= TARGETS["pair_ratio"][1]
+        ),
     }
     metrics["targets"]["all_met"] = all(metrics["targets"].values())
     arrays = {"generated": designs, "reference": reference, "lines": smooth["examples"]}

@@ -11,6 +11,8 @@ the history shows how the generator approaches the data.
 
 from __future__ import annotations
 
+import math
+
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +125,15 @@ def train_wgan(
     )
     lam, n_critic, fresh = float(config.gp_weight), config.n_critic, config.critic_batches == "fresh"
     critic_params = list(critic.parameters())
+    n_mat = len(gen.materials)
+    log_pairs = math.log(n_mat * n_mat)
+
+    def pair_imbalance(generator: torch.Generator) -> torch.Tensor:
+        """KL(uniform || mean soft joint of core and shell) over fresh latent draws; 0 when uniform."""
+        v = gen(torch.randn(config.pair_batch, gen.latent_dim, generator=generator))
+        p_core, p_shell = v[:, 2 : 2 + n_mat], v[:, 2 + n_mat :]
+        joint = (p_core.unsqueeze(2) * p_shell.unsqueeze(1)).mean(0)
+        return -torch.log(joint.clamp_min(1e-12)).mean() - log_pairs
 
     def step(batch: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
         real = critic.pack(real_all[batch])
@@ -143,17 +154,22 @@ def train_wgan(
         for p in critic_params:  # the generator step needs no critic gradients
             p.requires_grad_(False)
         g_loss = -critic(critic.pack(gen(torch.randn(n, gen.latent_dim, generator=generator)))).mean()
+        imbalance = pair_imbalance(generator) if config.pair_balance > 0 else None
+        total = g_loss if imbalance is None else g_loss + config.pair_balance * imbalance
         opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        total.backward()
         opt_g.step()
         for p in critic_params:
             p.requires_grad_(True)
-        return {
+        out = {
             "critic_loss": c_loss / n_critic,
             "wasserstein": w_est / n_critic,
             "gradient_penalty": gp_sum / n_critic,
             "generator_loss": g_loss.item(),
         }
+        if imbalance is not None:
+            out["pair_imbalance"] = imbalance.item()
+        return out
 
     monitor_z = gen.sample_latent(config.monitor_samples, seed=config.seed + 1)
 
@@ -163,13 +179,18 @@ def train_wgan(
         dev = m["materials"]["max_abs_deviation_pp"]
         cov = (m["sizes"]["r_core"]["coverage_1nm"], m["sizes"]["t_shell"]["coverage_1nm"])
         missing = m["pairs"]["total"] - m["pairs"]["present"]
+        expected = m["pairs"]["expected_count"]
+        spread = max(1.0 - m["pairs"]["min_count"] / expected, m["pairs"]["max_count"] / expected - 1.0)
         return {
             "max_material_dev_pp": dev,
             "pairs_present": float(m["pairs"]["present"]),
+            "pair_ratio_min": m["pairs"]["min_count"] / expected,
+            "pair_ratio_max": m["pairs"]["max_count"] / expected,
             "coverage_r": cov[0],
             "coverage_t": cov[1],
-            # lexicographic in practice: a missing pair outweighs any frequency or coverage gain
-            "fidelity_gap": missing + dev / 100.0 + (1.0 - min(cov)),
+            # lexicographic in practice: a missing pair outweighs any frequency or coverage
+            # gain; a pair frequency outside 0.5-1.5x uniform costs its excess
+            "fidelity_gap": missing + dev / 100.0 + (1.0 - min(cov)) + max(0.0, spread - 0.5),
         }
 
     def extra() -> dict:

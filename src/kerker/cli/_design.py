@@ -1,0 +1,130 @@
+"""``kerker design`` (one inverse design) and ``kerker benchmark inverse`` (the test-set study)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kerker.cli._io import count, input_file, log_line, output_dir, real, wrote
+
+_METHODS = ("latent", "enumerate", "de", "cma")
+
+
+def register(subparsers) -> None:
+    """Add the ``design`` and ``benchmark`` commands."""
+    design = subparsers.add_parser(
+        "design",
+        help="inverse design of a core-shell particle of discrete materials (latent space, enumeration, DE, CMA)",
+        description=(
+            "Search the core-shell particle (materials from the shipped list, sizes in nm) that minimises an "
+            "objective: match a target spectrum read from CSV (columns wavelength,q_fwd,q_back; nm and "
+            "differential efficiencies) or the directional loss -Q_fwd + w Q_back at one wavelength. Every final "
+            "design is re-scored with exact Mie theory; writes design.json and the spectra and radiation pattern "
+            "of the best designs."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  kerker design --directional 705 --fix-core Si --method enumerate --physics exact --out out/\n"
+        "  kerker design --target target.csv --method latent --physics surrogate --out out/",
+    )
+    target = design.add_mutually_exclusive_group(required=True)
+    target.add_argument("--target", type=Path, help="CSV file with columns wavelength,q_fwd,q_back (nm; efficiencies)")
+    target.add_argument("--directional", type=real(above=0.0), metavar="NM", help="design wavelength (nm) of -Q_fwd + w Q_back")
+    design.add_argument("--weight", type=real(at_least=0.0), default=1.0, help="backscattering weight w of --directional (default 1)")
+    design.add_argument("--method", choices=_METHODS, default="latent", help="search method (default latent)")
+    design.add_argument("--physics", choices=("surrogate", "exact"), default="surrogate",
+                        help="what scores designs during the search (default surrogate; final scores are exact)")
+    design.add_argument("--starts", type=count(1), default=500, help="concurrent starts / population (default 500)")
+    design.add_argument("--iterations", type=count(1), default=100, help="iterations / generations (default 100)")
+    design.add_argument("--lr", type=real(above=0.0), help="Adam learning rate (default: latent 0.01, enumerate 0.05)")
+    design.add_argument("--seed", type=count(0), default=0, help="seed of the starts (default 0)")
+    design.add_argument("--fix-core", help="fix the core material (e.g. Si)")
+    design.add_argument("--fix-shell", help="fix the shell material")
+    design.add_argument("--materials", nargs="+", metavar="NAME", help="allowed materials (default all)")
+    design.add_argument("--r-range", type=real(above=0.0), nargs=2, default=(1.0, 100.0), metavar=("LO", "HI"),
+                        help="core radius range in nm (default 1 100)")
+    design.add_argument("--t-range", type=real(above=0.0), nargs=2, default=(1.0, 100.0), metavar=("LO", "HI"),
+                        help="shell thickness range in nm (default 1 100)")
+    design.add_argument("--plots", type=count(0), default=3, help="plot the spectra of the best N designs (default 3)")
+    design.add_argument("--out", type=Path, required=True, help="output directory")
+    design.set_defaults(func=_run_design)
+
+    bench = subparsers.add_parser(
+        "benchmark",
+        help="studies that compare methods (inverse: the test-set inverse-design study of Soun et al. Fig. 5-6)",
+    )
+    targets = bench.add_subparsers(dest="target", metavar="STUDY")
+    targets.required = True
+    inv = targets.add_parser(
+        "inverse",
+        help="find test-set particles from their exact spectra with several methods; rMAE, time, recovery",
+        description=(
+            "For M target particles of a dataset split (and optionally M off-grid particles) each method "
+            "searches the design whose exact spectra match the target; the found design is re-scored with exact "
+            "Mie theory and compared by the rMAE of Q_fwd and Q_back. Per-target results are appended to "
+            "OUT/results.jsonl as they finish, so an interrupted run resumes; writes summary.json and histograms."
+        ),
+    )
+    inv.add_argument("--data", type=Path, required=True, help="dataset (kerker dataset build) with the targets")
+    inv.add_argument("--off-grid", type=Path, help="an off-grid dataset (kerker dataset build --config offgrid)")
+    inv.add_argument("--targets", type=count(1), default=2500, help="targets per set (default 2500, the test split)")
+    inv.add_argument("--methods", default="latent-surrogate,latent-exact,enumerate,de,cma",
+                     help="comma-separated: latent-surrogate, latent-exact, enumerate, de, cma")
+    inv.add_argument("--starts", type=count(1), default=100, help="starts per target of gradient methods (default 100)")
+    inv.add_argument("--iterations", type=count(1), default=100, help="Adam iterations (default 100)")
+    inv.add_argument("--population", type=count(1), default=100, help="de/cma population (default 100, the paper's)")
+    inv.add_argument("--generations", type=count(1), default=250, help="de/cma generations (default 250, the paper's)")
+    inv.add_argument("--screen", type=count(1), default=1, help="latent screening factor (default 1: random starts)")
+    inv.add_argument("--batch", type=count(1), default=25, help="targets per batch of the gradient methods")
+    inv.add_argument("--seed", type=count(0), default=0, help="seed of the target draw and of the starts")
+    inv.add_argument("--out", type=Path, required=True, help="output directory")
+    inv.set_defaults(func=_run_benchmark_inverse)
+
+
+def _progress(prefix: str):
+    def show(it: int, total: int, best: float) -> None:
+        if it == 1 or it == total or it % 10 == 0:
+            log_line(f"{prefix}: iteration {it}/{total}, best loss {best:.6g}")
+
+    return show
+
+
+def _run_design(args) -> int:
+    from kerker.design import Directional, inverse_design, read_target_csv, write_design_json
+    from kerker.report import plot_design
+
+    out = output_dir(args.out)
+    target = input_file(args.target, "--target", what="target CSV file") if args.target else None
+    objective = read_target_csv(target) if target else Directional(args.directional, args.weight)
+    result = inverse_design(
+        objective, args.method, args.physics, starts=args.starts, iterations=args.iterations, lr=args.lr,
+        seed=args.seed, fix_core=args.fix_core, fix_shell=args.fix_shell, materials=args.materials,
+        r_range=tuple(args.r_range), t_range=tuple(args.t_range), progress=_progress(f"{args.method}/{args.physics}"),
+    )
+    files = [write_design_json(result, out / "design.json", command=["kerker", *sys.argv[1:]])]
+    files += plot_design(result, out, plots=args.plots)
+    print(f"best: {result.best}")
+    print(f"q_fwd = {result.best.q_fwd.round(4).tolist()}, q_back = {result.best.q_back.round(4).tolist()} "
+          f"at {objective.wavelength.tolist()} nm")
+    print(f"{len(result)} designs, {result.evaluations:,} evaluations, {result.wall_time:.1f} s")
+    wrote(*files)
+    return 0
+
+
+def _run_benchmark_inverse(args) -> int:
+    from kerker.design import run_inverse_study
+    from kerker.report import plot_inverse_study
+
+    out = output_dir(args.out)
+    data = input_file(args.data, "--data", what="dataset file")
+    off_grid = input_file(args.off_grid, "--off-grid", what="dataset file") if args.off_grid else None
+    run_inverse_study(
+        data, out, off_grid=off_grid, targets=args.targets, methods=tuple(args.methods.split(",")),
+        starts=args.starts, iterations=args.iterations, population=args.population, generations=args.generations,
+        screen=args.screen, batch=args.batch, seed=args.seed, command=["kerker", *sys.argv[1:]],
+        log=log_line,
+    )
+    files = plot_inverse_study(out)
+    print(files["table"].read_text(), end="")
+    wrote(*files.values())
+    return 0
