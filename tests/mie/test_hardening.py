@@ -281,3 +281,35 @@ def test_growth_bound_is_an_upper_bound(rng):
         k = np.arange(1, n + 1)
         exact = float(np.sum(np.log1p((2 * k + 1) / a)))
         assert exact <= b * (1 + 1e-12) + 1e-9
+
+
+# --------------------------------------------------------------------------------------
+# Item 1: materials with the same display name are different materials
+
+
+def test_same_name_materials_keep_their_own_data():
+    from kerker.materials import constant
+
+    glass, silicon_like = constant(1.5, name="g"), constant(3.5, name="g")
+    batch = _eff([glass, silicon_like], "SiO2", [50.0, 50.0], 0.0, [600.0])
+    for p, mat in enumerate((glass, silicon_like)):
+        alone = _eff(mat, "SiO2", 50.0, 0.0, [600.0])
+        assert _rel(batch["q_sca"][p], alone["q_sca"][0]) < 1e-12, p
+    assert batch["q_sca"][0, 0] < 0.5 * batch["q_sca"][1, 0]  # index 1.5 scatters far less than 3.5
+
+
+def test_same_material_object_and_names_are_evaluated_once(monkeypatch):
+    """Deduplication still applies: one evaluation per distinct name or object."""
+    from kerker.materials import Material
+
+    calls = []
+    original = Material.permittivity
+
+    def counting(self, wavelength):
+        calls.append(self.name)
+        return original(self, wavelength)
+
+    monkeypatch.setattr(Material, "permittivity", counting)
+    si = kerker.material("Si")
+    kerker.efficiencies([si, si, "Au", "Au", si], "SiO2", [10.0] * 5, 5.0, [500.0])
+    assert sorted(calls) == sorted([si.name, kerker.material("Au").name, kerker.material("SiO2").name])

@@ -84,13 +84,14 @@ def _permittivity(name: str, spec, wavelength: torch.Tensor, n_particles: int, u
                 f"{name} given as a list of materials must have one entry per particle "
                 f"({n_particles}), got {len(spec)}"
             )
-        keys = [s if isinstance(s, str) else s.name for s in spec]
-        unique = {k: s for k, s in zip(keys, spec)}
-        rows = {k: _permittivity(name, s, wavelength, n_particles, use_torch)[0] for k, s in unique.items()}
-        order = list(rows)
-        table = torch.stack([rows[k] for k in order])
-        index = torch.tensor([order.index(k) for k in keys])
-        return table[index]
+        # One evaluation per distinct material: a name stands for the material it loads,
+        # a Material object for itself (identity), never its display name (Au/Johnson.yml
+        # and Ag/Johnson.yml both load as "Johnson").
+        keys = [("name", s) if isinstance(s, str) else ("object", id(s)) for s in spec]
+        unique = dict(zip(keys, spec))
+        position = {k: i for i, k in enumerate(unique)}
+        table = torch.stack([_permittivity(name, s, wavelength, n_particles, use_torch)[0] for s in unique.values()])
+        return table[torch.tensor([position[k] for k in keys])]
     if _is_torch(spec):
         eps = spec.to(torch.complex128)
     else:
