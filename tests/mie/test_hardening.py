@@ -313,3 +313,43 @@ def test_same_material_object_and_names_are_evaluated_once(monkeypatch):
     si = kerker.material("Si")
     kerker.efficiencies([si, si, "Au", "Au", si], "SiO2", [10.0] * 5, 5.0, [500.0])
     assert sorted(calls) == sorted([si.name, kerker.material("Au").name, kerker.material("SiO2").name])
+
+
+# --------------------------------------------------------------------------------------
+# Item 2: signed zeros take the passive branch; gain is refused
+
+
+def test_negative_zero_imaginary_part_is_lossless():
+    """np.conj(-50+0j) = -50-0j: sqrt took the gain branch (q_back 0.7568, q_abs -0.026)."""
+    core, shell = np.array([-50 + 30j]), np.array([np.conj(-50 + 0j)])
+    assert math.copysign(1.0, shell.imag[0]) < 0  # the reproducer really carries -0.0
+    ours = _eff(core, shell, 1000.0, 1000.0, [400.0])
+    plus_zero = _eff(core, np.array([-50 + 0j]), 1000.0, 1000.0, [400.0])
+    ref = _mp_spot(-50 + 30j, -50.0, 1000.0, 1000.0, 400.0)
+    assert _rel(ours["q_back"], ref["q_back"]) < 1e-10
+    assert abs(float(ours["q_back"][0, 0]) - 0.86530) < 1e-5  # the issue's mpmath value
+    for key in KEYS:
+        np.testing.assert_array_equal(ours[key], plus_zero[key])
+
+
+def test_negative_zero_in_a_lossless_sphere_absorbs_nothing():
+    ours = _eff(np.array([np.conj(-20 + 0j)]), "SiO2", 80.0, 0.0, [500.0])
+    assert abs(float(ours["q_abs"][0, 0])) < 1e-13 * float(ours["q_ext"][0, 0])
+
+
+@pytest.mark.parametrize("which", ["core", "shell"])
+def test_gain_permittivity_is_refused(which):
+    args = {"core": np.array([2.0 + 0.1j]), "shell": np.array([2.0 + 0.1j])}
+    args[which] = np.array([2.0 - 0.1j])
+    with pytest.raises(ValueError, match=rf"{which} permittivity must have Im\(eps\) >= 0 .*\(2-0\.1j\)"):
+        kerker.efficiencies(args["core"], args["shell"], 50.0, 10.0, [500.0])
+
+
+def test_rounding_size_negative_imaginary_part_is_the_analytic_continuation():
+    """-1e-9 |eps| is noise, not gain: accepted, and continuous with the lossless value
+    on both sides of the cut of the principal square root (metals: Re eps < 0)."""
+    for eps in (2.1, -50.0):
+        lossless = _eff(np.array([eps + 0j]), "SiO2", 60.0, 20.0, [500.0])
+        noisy = _eff(np.array([complex(eps, -1e-9 * abs(eps))]), "SiO2", 60.0, 20.0, [500.0])
+        for key in ("q_ext", "q_sca", "q_back"):
+            assert _rel(noisy[key], lossless[key]) < 1e-6, (eps, key)

@@ -17,6 +17,11 @@ from kerker.materials import Material, material
 
 __all__ = ["MieInputs", "prepare_inputs", "to_output"]
 
+#: Gain (Im eps < 0) is refused; a negative imaginary part down to this fraction of |eps|
+#: is accepted as rounding or finite-difference noise of a lossless medium (gradcheck
+#: steps 1e-6 into it), on which the solution is the analytic continuation.
+GAIN_TOLERANCE = 1e-5
+
 
 @dataclass(frozen=True)
 class MieInputs:
@@ -120,7 +125,49 @@ def _permittivity(name: str, spec, wavelength: torch.Tensor, n_particles: int, u
         raise ValueError(f"{name} permittivity must have shape (W,) or (P, W), got {tuple(eps.shape)}")
     if not torch.isfinite(torch.view_as_real(eps.detach())).all():
         raise ValueError(f"{name} permittivity must be finite, got NaN or inf")
+    _check_passive(f"{name} permittivity", "eps", eps)
     return eps
+
+
+def _where(mask: torch.Tensor) -> tuple[int, ...]:
+    """Index of the first True element of ``mask``."""
+    return tuple(int(i) for i in mask.nonzero()[0])
+
+
+def _check_passive(label: str, symbol: str, value: torch.Tensor) -> None:
+    """Refuse gain: Im < 0 beyond ``GAIN_TOLERANCE`` of the modulus."""
+    v = value.detach()
+    gain = v.imag < -GAIN_TOLERANCE * v.abs()
+    if gain.any():
+        at = _where(gain)
+        raise ValueError(
+            f"{label} must have Im({symbol}) >= 0 (a passive medium under exp(-i omega t); gain media are "
+            f"not supported), got {complex(v[at])} at index {at}; data in the exp(+i omega t) "
+            "convention need np.conj"
+        )
+
+
+def _signed_zero_free(value: torch.Tensor) -> torch.Tensor:
+    """``value`` with Im = -0.0 made +0.0 (adding +0.0 changes no other number)."""
+    return value + 0.0
+
+
+_EIGHTH_TURN = complex(math.sqrt(0.5), math.sqrt(0.5))  # e^{i pi / 4}
+
+
+def _refractive_index(eps: torch.Tensor) -> torch.Tensor:
+    """``sqrt(eps)`` on the passive branch (Im >= 0 wherever Im eps >= 0), complex128.
+
+    The principal square root has its cut on the negative real axis, where lossless
+    metals live: ``np.conj`` of a real permittivity gives Im = -0.0, and
+    ``sqrt(-50 - 0j) = -7.07j`` is the gain branch. Signed zeros are made +0.0, and the
+    tolerated tiny negative imaginary parts (see ``GAIN_TOLERANCE``) use
+    ``e^{i pi/4} sqrt(-i eps)``, whose cut is the negative imaginary axis (strong gain,
+    refused): it equals the principal root on the upper half-plane and continues it
+    analytically across the real axis.
+    """
+    eps = _signed_zero_free(eps)
+    return torch.where(eps.imag < 0, _EIGHTH_TURN * torch.sqrt(-1j * eps), torch.sqrt(eps))
 
 
 def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0) -> MieInputs:
@@ -170,8 +217,8 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0) -> MieInpu
     eps_core = _permittivity("core", core, wl, n_particles, use_torch)
     eps_shell = _permittivity("shell", shell, wl, n_particles, use_torch)
     shape = (n_particles, wl.shape[0])
-    m_core = (torch.sqrt(eps_core) / env_t).expand(shape)
-    m_shell = (torch.sqrt(eps_shell) / env_t).expand(shape)
+    m_core = (_refractive_index(eps_core) / env_t).expand(shape)
+    m_shell = (_refractive_index(eps_shell) / env_t).expand(shape)
     k = 2.0 * math.pi * env_t / wl  # (W,)
     x_core = rc[:, None] * k[None, :]
     x_shell = (rc + ts)[:, None] * k[None, :]
