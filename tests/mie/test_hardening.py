@@ -353,3 +353,71 @@ def test_rounding_size_negative_imaginary_part_is_the_analytic_continuation():
         noisy = _eff(np.array([complex(eps, -1e-9 * abs(eps))]), "SiO2", 60.0, 20.0, [500.0])
         for key in ("q_ext", "q_sca", "q_back"):
             assert _rel(noisy[key], lossless[key]) < 1e-6, (eps, key)
+
+
+# --------------------------------------------------------------------------------------
+# Item 8: clear errors at the boundary instead of NaN or torch tracebacks
+
+BASE = {"core": "Si", "shell": "SiO2", "r_core": 50.0, "t_shell": 10.0, "wavelength": [500.0]}
+
+BAD_INPUTS = [
+    ("eps=0", {"core": np.array([0j])}, ValueError, r"core permittivity must satisfy \|eps\| >= 1e-200 \(eps = 0 has"),
+    ("shell eps=0", {"shell": np.array([0j])}, ValueError, r"shell permittivity must satisfy \|eps\| >= 1e-200"),
+    ("tiny eps", {"shell": np.array([1e-250 + 0j])}, ValueError, r"shell permittivity .* \(too close to 0\), got \(1e-250"),
+    ("r_core=1e300", {"r_core": 1e300}, ValueError, r"r_core \+ t_shell is too large: .* must be <= 100000 .* got 1\.257e\+298"),
+    ("huge index", {"core": np.array([1e12 + 0j])}, ValueError, r"r_core is too large: the optical size \|m_core\| x_core must be <= 100000"),
+    ("r_core=1e-310", {"r_core": 1e-310}, ValueError, r"r_core is too small: .* >= 1e-306 \(n_max \+ 1\) = 9e-306 \(n_max = 8\) .* got 1\.838e-312"),
+    ("tiny sphere", {"r_core": 1e-110, "t_shell": 0.0}, ValueError, r"r_core \+ t_shell is too small: .* >= 1e-100"),
+    ("n_max=0", {"n_max": 0}, ValueError, r"n_max must be between 1 and 100000 orders, got 0"),
+    ("n_max=-3", {"n_max": -3}, ValueError, r"n_max must be between 1 and 100000 orders, got -3"),
+    ("n_max=2.5", {"n_max": 2.5}, ValueError, r"n_max must be an integer number of multipole orders .* got 2\.5"),
+    ("n_max=10**9", {"n_max": 10**9}, ValueError, r"n_max must be between 1 and 100000"),
+    ("n_max=True", {"n_max": True}, TypeError, r"n_max must be an integer"),
+    ("n_max='5'", {"n_max": "5"}, TypeError, r"n_max must be an integer"),
+    ("env=inf", {"env": float("inf")}, ValueError, r"env must be a finite refractive index > 0, got inf"),
+    ("env=inf tensor", {"env": torch.tensor(float("inf"))}, ValueError, r"env must be a single finite refractive index > 0, got inf"),
+    ("env=nan tensor", {"env": torch.tensor(float("nan"))}, ValueError, r"env must be a single finite refractive index"),
+]
+
+
+@pytest.mark.parametrize(("label", "kwargs", "error", "match"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_inputs_name_the_argument_rule_and_value(label, kwargs, error, match):
+    args = {**BASE, **kwargs}
+    with pytest.raises(error, match=match):
+        kerker.efficiencies(**args)
+
+
+BAD_COEFFICIENT_INPUTS = [
+    ("n_max=0", (1.5, 1.5, 0.5, 1.0), {"n_max": 0}, ValueError, r"n_max must be between 1 and 100000 orders, got 0"),
+    ("n_max=-3", (1.5, 1.5, 0.5, 1.0), {"n_max": -3}, ValueError, r"n_max must be between 1 and 100000 orders, got -3"),
+    ("n_max=2.5", (1.5, 1.5, 0.5, 1.0), {"n_max": 2.5}, ValueError, r"n_max must be an integer .* got 2\.5"),
+    ("gain", (1.5 - 0.1j, 1.5, 0.5, 1.0), {}, ValueError, r"m_core must have Im\(m\) >= 0 .* \(1\.5-0\.1j\)"),
+    ("m=0", (1.5, 0j, 0.5, 1.0), {}, ValueError, r"m_shell must satisfy \|m\| >= 1e-100"),
+    ("x=1e300", (1.5, 1.5, 0.5, 1e300), {}, ValueError, r"x_shell must be <= 100000"),
+    ("x_core=1e-310", (1.5, 1.5, 1e-310, 1.0), {}, ValueError, r"x_core is too small"),
+]
+
+
+@pytest.mark.parametrize(("label", "args", "kwargs", "error", "match"), BAD_COEFFICIENT_INPUTS, ids=[b[0] for b in BAD_COEFFICIENT_INPUTS])
+def test_bad_coefficient_inputs_raise(label, args, kwargs, error, match):
+    from kerker.mie import mie_coefficients
+
+    with pytest.raises(error, match=match):
+        mie_coefficients(*args, **kwargs)
+
+
+def test_at_the_core_size_limit_the_result_is_the_shell_sphere():
+    """Just above the core floor the machinery still gives the physical limit."""
+    wavelength, n_core = 400.0, abs(np.sqrt(kerker.material("SiO2").permittivity(400.0)))
+    # smallest r_core whose core optical size passes 1e-306 (n_max + 1) with n_max = 12
+    r_core = 2 * 1e-306 * 13 / (2 * math.pi / wavelength * n_core)
+    tiny = _eff("SiO2", "Au", r_core, 40.0, [wavelength])
+    whole = _eff("Au", "Au", 40.0, 0.0, [wavelength])
+    for key in ("q_ext", "q_sca", "q_fwd", "q_back"):
+        assert _rel(tiny[key], whole[key]) < 1e-12, key
+
+
+def test_fixed_n_max_is_validated_and_used():
+    res = _eff("Si", "SiO2", 50.0, 10.0, [500.0], n_max=np.int64(20))
+    ref = _eff("Si", "SiO2", 50.0, 10.0, [500.0])
+    assert _rel(res["q_ext"], ref["q_ext"]) < 1e-12
