@@ -7,6 +7,7 @@ to torch (float64 / complex128) so that gradients flow to every tensor argument.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,8 +15,32 @@ import numpy as np
 import torch
 
 from kerker.materials import Material, material
+from kerker.mie.special import n_max_wiscombe
 
-__all__ = ["MieInputs", "prepare_inputs", "to_output"]
+__all__ = ["MieInputs", "check_n_max", "prepare_coefficient_inputs", "prepare_inputs", "to_output", "truncation_orders"]
+
+#: Largest size parameter ``x = k r`` and optical size ``|m| x`` accepted: the series needs
+#: ``n_max ~ x + 4 x^(1/3) + 5`` orders and Miller's recurrence ~``|m| x`` steps, so a
+#: particle at this limit already costs ~10^5 steps and rows per wavelength.
+MAX_SIZE = 1e5
+#: Largest fixed truncation order ``n_max`` accepted (the same limit, in orders).
+MAX_ORDER = 100_000
+#: Smallest optical size of the core, ``min(|m_core|, |m_shell|) x_core``, per order:
+#: the Riccati-Bessel pairs at the core radius carry ``psi_n / psi_n' ~ z / (n + 1)``,
+#: which must stay a normal float64 (>= 2.2e-308) for every order up to ``n_max``.
+MIN_CORE_SIZE_PER_ORDER = 1e-306
+#: Smallest outer size parameter: ``a_n ~ x^(2n+1)`` must not underflow before it is
+#: divided by ``x^2`` (Q_abs of a tiny absorbing sphere ~ x).
+MIN_OUTER_SIZE = 1e-100
+#: Smallest |permittivity| accepted (0 has refractive index 0: no Mie solution).
+MIN_ABS_PERMITTIVITY = 1e-200
+#: Gain (Im eps < 0) is refused; a negative imaginary part down to this fraction of |eps|
+#: is accepted as rounding or finite-difference noise of a lossless medium (gradcheck
+#: steps 1e-6 into it), on which the solution is the analytic continuation.
+GAIN_TOLERANCE = 1e-5
+#: Truncation orders are rounded up to a multiple of this, so that one call works on a
+#: handful of buckets instead of one order per particle.
+ORDER_BUCKET = 4
 
 
 @dataclass(frozen=True)
@@ -30,6 +55,8 @@ class MieInputs:
         Size parameters ``2 pi n_env r / wavelength`` of the core and outer radius.
     wavelength : float64, shape (W,)
         Vacuum wavelengths in nm.
+    orders : int64, shape (P, W)
+        Truncation order of each particle and wavelength (a fixed ``n_max`` if given).
     use_torch : bool
         Whether the caller passed any torch tensor (results are returned as torch).
     """
@@ -39,6 +66,7 @@ class MieInputs:
     x_core: torch.Tensor
     x_shell: torch.Tensor
     wavelength: torch.Tensor
+    orders: torch.Tensor
     use_torch: bool
 
 
@@ -84,13 +112,14 @@ def _permittivity(name: str, spec, wavelength: torch.Tensor, n_particles: int, u
                 f"{name} given as a list of materials must have one entry per particle "
                 f"({n_particles}), got {len(spec)}"
             )
-        keys = [s if isinstance(s, str) else s.name for s in spec]
-        unique = {k: s for k, s in zip(keys, spec)}
-        rows = {k: _permittivity(name, s, wavelength, n_particles, use_torch)[0] for k, s in unique.items()}
-        order = list(rows)
-        table = torch.stack([rows[k] for k in order])
-        index = torch.tensor([order.index(k) for k in keys])
-        return table[index]
+        # One evaluation per distinct material: a name stands for the material it loads,
+        # a Material object for itself (identity), never its display name (Au/Johnson.yml
+        # and Ag/Johnson.yml both load as "Johnson").
+        keys = [("name", s) if isinstance(s, str) else ("object", id(s)) for s in spec]
+        unique = dict(zip(keys, spec))
+        position = {k: i for i, k in enumerate(unique)}
+        table = torch.stack([_permittivity(name, s, wavelength, n_particles, use_torch)[0] for s in unique.values()])
+        return table[torch.tensor([position[k] for k in keys])]
     if _is_torch(spec):
         eps = spec.to(torch.complex128)
     else:
@@ -119,20 +148,146 @@ def _permittivity(name: str, spec, wavelength: torch.Tensor, n_particles: int, u
         raise ValueError(f"{name} permittivity must have shape (W,) or (P, W), got {tuple(eps.shape)}")
     if not torch.isfinite(torch.view_as_real(eps.detach())).all():
         raise ValueError(f"{name} permittivity must be finite, got NaN or inf")
+    _check_passive(f"{name} permittivity", "eps", eps)
     return eps
 
 
-def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0) -> MieInputs:
+def _where(mask: torch.Tensor) -> tuple[int, ...]:
+    """Index of the first True element of ``mask``."""
+    return tuple(int(i) for i in mask.nonzero()[0])
+
+
+def _check_passive(label: str, symbol: str, value: torch.Tensor) -> None:
+    """Refuse gain: Im < 0 beyond ``GAIN_TOLERANCE`` of the modulus."""
+    v = value.detach()
+    gain = v.imag < -GAIN_TOLERANCE * v.abs()
+    if gain.any():
+        at = _where(gain)
+        raise ValueError(
+            f"{label} must have Im({symbol}) >= 0 (a passive medium under exp(-i omega t); gain media are "
+            f"not supported), got {complex(v[at])} at index {at}; data in the exp(+i omega t) "
+            "convention need np.conj"
+        )
+
+
+def _signed_zero_free(value: torch.Tensor) -> torch.Tensor:
+    """``value`` with Im = -0.0 made +0.0 (adding +0.0 changes no other number)."""
+    return value + 0.0
+
+
+_EIGHTH_TURN = complex(math.sqrt(0.5), math.sqrt(0.5))  # e^{i pi / 4}
+
+
+def _refractive_index(eps: torch.Tensor) -> torch.Tensor:
+    """``sqrt(eps)`` on the passive branch (Im >= 0 wherever Im eps >= 0), complex128.
+
+    The principal square root has its cut on the negative real axis, where lossless
+    metals live: ``np.conj`` of a real permittivity gives Im = -0.0, and
+    ``sqrt(-50 - 0j) = -7.07j`` is the gain branch. Signed zeros are made +0.0, and the
+    tolerated tiny negative imaginary parts (see ``GAIN_TOLERANCE``) use
+    ``e^{i pi/4} sqrt(-i eps)``, whose cut is the negative imaginary axis (strong gain,
+    refused): it equals the principal root on the upper half-plane and continues it
+    analytically across the real axis.
+    """
+    eps = _signed_zero_free(eps)
+    return torch.where(eps.imag < 0, _EIGHTH_TURN * torch.sqrt(-1j * eps), torch.sqrt(eps))
+
+
+def _check_permittivity_size(name: str, eps: torch.Tensor) -> None:
+    small = eps.detach().abs() < MIN_ABS_PERMITTIVITY
+    if small.any():
+        first = tuple(int(i) for i in small.nonzero()[0])
+        value = complex(eps.detach()[first])
+        why = "eps = 0 has refractive index 0, for which the Mie series is undefined" if value == 0 else "too close to 0"
+        raise ValueError(
+            f"{name} permittivity must satisfy |eps| >= {MIN_ABS_PERMITTIVITY:g} ({why}), "
+            f"got {value} at (particle, wavelength) index {first}"
+        )
+
+
+def check_n_max(n_max) -> int | None:
+    """``n_max`` as an int in ``1 .. MAX_ORDER`` (or None); ValueError/TypeError otherwise."""
+    if n_max is None:
+        return None
+    if isinstance(n_max, bool) or not isinstance(n_max, numbers.Real):
+        raise TypeError(f"n_max must be an integer number of multipole orders (or None for Wiscombe + 3), got {n_max!r}")
+    if not isinstance(n_max, numbers.Integral):
+        raise ValueError(f"n_max must be an integer number of multipole orders (or None for Wiscombe + 3), got {n_max!r}")
+    if not 1 <= n_max <= MAX_ORDER:
+        raise ValueError(f"n_max must be between 1 and {MAX_ORDER} orders, got {n_max}")
+    return int(n_max)
+
+
+def truncation_orders(x_shell: torch.Tensor, n_max: int | None) -> torch.Tensor:
+    """Per-element truncation order (int64, shape of ``x_shell``): ``n_max``, or Wiscombe + 3
+    (``ceil(x + 4 x^(1/3) + 2) + 3``, see CONVENTIONS.md) rounded up to a multiple of ``ORDER_BUCKET``."""
+    if n_max is not None:
+        return torch.full(x_shell.shape, n_max, dtype=torch.int64)
+    x = x_shell.detach().clamp(max=2 * MAX_SIZE)  # larger sizes are refused by check_sizes
+    n = torch.ceil(x + 4.0 * x.pow(1.0 / 3.0) + 2.0) + 3.0
+    return (torch.ceil(n / ORDER_BUCKET) * ORDER_BUCKET).to(torch.int64)
+
+
+def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r_core + t_shell")) -> None:
+    """Refuse sizes outside what float64 and the recurrences can represent (see the limits above).
+
+    All arguments broadcast to one shape; ``names`` are the user's arguments for the core
+    and the outer size, used in the messages.
+    """
+    xc, xs = x_core.detach(), x_shell.detach()
+    mc, ms = m_core.detach().abs(), m_shell.detach().abs()
+    shape = torch.broadcast_shapes(xc.shape, xs.shape, mc.shape, ms.shape, orders.shape)
+    xc, xs, mc, ms, n = (t.expand(shape) for t in (xc, xs, mc, ms, orders))
+    for label, size, arg in (
+        ("outer size parameter x_shell = 2 pi n_env r_shell / wavelength", xs, names[1]),
+        ("optical size |m_shell| x_shell", ms * xs, names[1]),
+        ("optical size |m_core| x_core", mc * xc, names[0]),
+    ):
+        big = size > MAX_SIZE
+        if big.any():
+            at = _where(big)
+            raise ValueError(
+                f"{arg} is too large: the {label} must be <= {MAX_SIZE:g} (the series needs about "
+                f"x + 4 x^(1/3) + 5 orders and Miller's recurrence about |m| x steps), got {float(size[at]):.4g} "
+                f"at (particle, wavelength) index {at}"
+            )
+    tiny = xs < MIN_OUTER_SIZE
+    if tiny.any():
+        at = _where(tiny)
+        raise ValueError(
+            f"{names[1]} is too small: the outer size parameter 2 pi n_env r_shell / wavelength must be >= "
+            f"{MIN_OUTER_SIZE:g} (a_n ~ x^(2n+1) underflows below it), got {float(xs[at]):.4g} "
+            f"at (particle, wavelength) index {at}"
+        )
+    core = torch.minimum(mc, ms) * xc
+    floor = MIN_CORE_SIZE_PER_ORDER * (n + 1).to(torch.float64)
+    tiny = core < floor
+    if tiny.any():
+        at = _where(tiny)
+        raise ValueError(
+            f"{names[0]} is too small: the core's optical size min(|m_core|, |m_shell|) x_core must be >= "
+            f"{MIN_CORE_SIZE_PER_ORDER:g} (n_max + 1) = {float(floor[at]):.3g} (n_max = {int(n[at])}) for the "
+            f"Riccati-Bessel functions at the core radius to be float64 numbers, got {float(core[at]):.4g} at "
+            f"(particle, wavelength) index {at}; a core this small changes no digit of the result "
+            "(its contribution scales as x_core^3), so a larger r_core, e.g. 1e-6 nm, gives the same numbers"
+        )
+
+
+def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None) -> MieInputs:
     """Validate and broadcast the arguments of :func:`kerker.efficiencies`.
 
     Raises
     ------
     ValueError
         Non-positive or non-finite radius or wavelength, negative shell thickness,
-        shape mismatch, unknown material or wavelength outside a material's data.
+        shape mismatch, unknown material or wavelength outside a material's data,
+        gain (Im eps < 0) in raw permittivities, |eps| < 1e-200, sizes outside
+        ``MIN_OUTER_SIZE .. MAX_SIZE`` or a core below ``MIN_CORE_SIZE_PER_ORDER (n_max + 1)``,
+        ``n_max`` outside ``1 .. MAX_ORDER``.
     TypeError
-        Complex sizes or non-numeric inputs.
+        Complex sizes, non-numeric inputs or a non-integer ``n_max``.
     """
+    n_max = check_n_max(n_max)
     use_torch = any(_is_torch(v) for v in (core, shell, r_core, t_shell, wavelength, env))
     wl = _as_real("wavelength", wavelength, ndim_max=1)
     if (wl <= 0).any():
@@ -162,19 +317,78 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0) -> MieInpu
         if not math.isfinite(env_f) or env_f <= 0:
             raise ValueError(f"env must be a finite refractive index > 0, got {env!r}")
         env_t = torch.tensor(env_f, dtype=torch.float64)
-    elif env_t.numel() != 1 or not (env_t > 0).all():
-        raise ValueError(f"env must be a single refractive index > 0, got {env_t.tolist()}")
+    elif env_t.numel() != 1 or not (torch.isfinite(env_t.detach()) & (env_t.detach() > 0)).all():
+        raise ValueError(f"env must be a single finite refractive index > 0, got {env_t.detach().tolist()}")
     env_t = env_t.reshape(())
 
     eps_core = _permittivity("core", core, wl, n_particles, use_torch)
     eps_shell = _permittivity("shell", shell, wl, n_particles, use_torch)
+    _check_permittivity_size("core", eps_core)
+    _check_permittivity_size("shell", eps_shell)
     shape = (n_particles, wl.shape[0])
-    m_core = (torch.sqrt(eps_core) / env_t).expand(shape)
-    m_shell = (torch.sqrt(eps_shell) / env_t).expand(shape)
+    m_core = (_refractive_index(eps_core) / env_t).expand(shape)
+    m_shell = (_refractive_index(eps_shell) / env_t).expand(shape)
     k = 2.0 * math.pi * env_t / wl  # (W,)
     x_core = rc[:, None] * k[None, :]
     x_shell = (rc + ts)[:, None] * k[None, :]
-    return MieInputs(m_core, m_shell, x_core, x_shell, wl, use_torch)
+    orders = truncation_orders(x_shell, n_max)
+    check_sizes(m_core, m_shell, x_core, x_shell, orders)
+    return MieInputs(m_core, m_shell, x_core, x_shell, wl, orders, use_torch)
+
+
+def prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max=None):
+    """Validate and broadcast the arguments of :func:`kerker.mie.mie_coefficients`.
+
+    Returns ``(m_core, m_shell, x_core, x_shell, n_max, use_torch)``: four broadcast
+    tensors (complex128, complex128, float64, float64), the order count (Wiscombe + 3 of
+    the largest ``x_shell`` by default) and whether any input was a torch tensor.
+    """
+    n_max = check_n_max(n_max)
+    use_torch = any(_is_torch(v) for v in (m_core, m_shell, x_core, x_shell))
+    tensors = []
+    for name, value, dtype in (
+        ("m_core", m_core, torch.complex128),
+        ("m_shell", m_shell, torch.complex128),
+        ("x_core", x_core, torch.float64),
+        ("x_shell", x_shell, torch.float64),
+    ):
+        if _is_torch(value):
+            if value.is_complex() and not dtype.is_complex:
+                raise TypeError(f"{name} must be real, got a complex tensor of dtype {value.dtype}")
+            t = value.to(dtype)
+        else:
+            array = np.asarray(value)
+            if array.dtype.kind not in "biufc" or (np.iscomplexobj(array) and not dtype.is_complex):
+                raise TypeError(f"{name} must be {'complex' if dtype.is_complex else 'real'} numbers, got dtype {array.dtype}")
+            t = torch.as_tensor(array, dtype=dtype)
+        finite = torch.isfinite(torch.view_as_real(t.detach()) if t.is_complex() else t.detach())
+        if not finite.all():
+            raise ValueError(f"{name} must be finite, got NaN or inf")
+        tensors.append(t)
+    mc, ms, xc, xs = torch.broadcast_tensors(*tensors)
+    mc, ms = _signed_zero_free(mc), _signed_zero_free(ms)
+    if (xc <= 0).any():
+        raise ValueError(f"x_core must be > 0, got {xc.detach()[xc <= 0][:3].tolist()}")
+    if (xs < xc).any():
+        raise ValueError("x_shell must be >= x_core (the outer radius cannot be inside the core)")
+    for name, m in (("m_core", mc), ("m_shell", ms)):
+        _check_passive(name, "m", m)
+        small = m.detach().abs() < math.sqrt(MIN_ABS_PERMITTIVITY)
+        if small.any():
+            at = _where(small)
+            raise ValueError(
+                f"{name} must satisfy |m| >= {math.sqrt(MIN_ABS_PERMITTIVITY):g} (m = 0 has no Mie solution), "
+                f"got {complex(m.detach()[at])} at index {at}"
+            )
+    if xs.numel() == 0:
+        raise ValueError("mie_coefficients needs at least one particle, got empty inputs")
+    if n_max is None:
+        x_max = float(xs.detach().max())
+        if x_max > MAX_SIZE:
+            raise ValueError(f"x_shell must be <= {MAX_SIZE:g} (the series needs about x + 4 x^(1/3) + 5 orders), got {x_max:.4g}")
+        n_max = n_max_wiscombe(x_max)
+    check_sizes(mc, ms, xc, xs, torch.tensor(n_max), names=("x_core", "x_shell"))
+    return mc, ms, xc, xs, n_max, use_torch
 
 
 def to_output(tensor: torch.Tensor, use_torch: bool):

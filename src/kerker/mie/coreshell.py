@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from kerker.mie.special import miller_start, riccati_psi, riccati_zeta
+from kerker.mie.special import _ldexp, _normalise_rows, _pow2, riccati_psi, riccati_zeta
 
 __all__ = ["coefficients_orders_first", "coefficients_torch"]
 
@@ -42,42 +42,63 @@ def coefficients_orders_first(
     z2 = m_shell * x_shell  # shell medium at the outer radius
     b = z0.shape[0]
 
-    # All psi arguments in one backward recurrence, all zeta arguments in one forward one.
-    z_psi = torch.cat([z0, z1, z2, x_shell])
-    n_start = miller_start(n_max, float(z_psi.detach().abs().max()))
-    psi, dpsi = riccati_psi(z_psi, n_max, n_start)
-    zeta, dzeta = riccati_zeta(torch.cat([z1, z2, x_shell]), n_max)
-    psi_z0, psi_z1, psi_z2, psi_x = psi.split(b, dim=1)
-    dpsi_z0, dpsi_z1, dpsi_z2, _ = dpsi.split(b, dim=1)
-    zeta_z1, zeta_z2, zeta_x = zeta.split(b, dim=1)
-    dzeta_z1, dzeta_z2, _ = dzeta.split(b, dim=1)
+    # All psi arguments in one backward recurrence, all zeta arguments in one forward
+    # one; each element starts at its own order, so no element depends on the others.
+    # The functions come as mantissas f = m 2^e with integer exponents e (None: all 0).
+    psi, dpsi, e_psi = riccati_psi(torch.cat([z0, z1, z2, x_shell]), n_max, exponents=True)
+    zeta, dzeta, e_zeta = riccati_zeta(torch.cat([z1, z2, x_shell]), n_max, exponents=True)
+    exponents = e_psi is not None or e_zeta is not None
+    if exponents:
+        # Where only one family needed exponents, split the other into mantissas and
+        # exponents too (exactly), so that products of mantissas stay in range.
+        if e_psi is None:
+            psi, dpsi, e_psi = _normalise_rows(psi, dpsi, None)
+        if e_zeta is None:
+            zeta, dzeta, e_zeta = _normalise_rows(zeta, dzeta, None)
+    psi_z0, psi_z1, psi_z2, psi_x = psi[1:].split(b, dim=1)
+    dpsi_z0, dpsi_z1, dpsi_z2, dpsi_x = dpsi[1:].split(b, dim=1)
+    zeta_z1, zeta_z2, zeta_x = zeta[1:].split(b, dim=1)
+    dzeta_z1, dzeta_z2, dzeta_x = dzeta[1:].split(b, dim=1)
 
     # psi carries e^{i s z} (s = sign Im z) and zeta carries e^{-i z}; bringing the
     # shell's inner radius to the scale of its outer radius costs exp(i (1 + s)(z2 - z1)),
     # of modulus exp(-2 Im(z2 - z1)) <= 1 for passive shells and 1 for gain.
     s_shell = torch.where(z1.imag >= 0, 1.0, -1.0).to(torch.float64)
     e_shift = torch.exp(1j * (1.0 + s_shell) * (z2 - z1))
-    inv_zeta_z1 = 1.0 / zeta_z1[1:]
+    inv_zeta_z1 = 1.0 / zeta_z1
     inv_shifted = inv_zeta_z1 * e_shift
-    zeta_ratio = zeta_z2[1:] * inv_shifted
-    dzeta_ratio = dzeta_z2[1:] * inv_shifted
-    d3_z1 = dzeta_z1[1:] * inv_zeta_z1
+    zeta_ratio = zeta_z2 * inv_shifted
+    dzeta_ratio = dzeta_z2 * inv_shifted
+    d3_z1 = dzeta_z1 * inv_zeta_z1
 
-    n_core, m_core_fn = dpsi_z0[1:], psi_z0[1:]  # core log-derivative H_1 = N / M
-    p1, dp1 = psi_z1[1:], dpsi_z1[1:]
-    p2, dp2 = psi_z2[1:], dpsi_z2[1:]
+    # The core pair (psi'(z0), psi(z0)) is projective: its exponent drops out.
+    n_core, m_core_fn = dpsi_z0, psi_z0  # core log-derivative H_1 = N / M
+    p1, dp1 = psi_z1, dpsi_z1
+    p2, dp2 = psi_z2, dpsi_z2
 
-    n = torch.arange(1, n_max + 1, dtype=torch.float64, device=z0.device).unsqueeze(-1)
-    n_over_x = n / x_shell
     # Outer medium (real x): psi carries e^{ix}, zeta e^{-ix}; a_n, b_n need e^{-2ix},
     # folded into psi here. With lead = w num + (n/x) den (w = 1/m_shell for a_n, m_shell
-    # for b_n), the BH numerator lead psi_n - den psi_{n-1} = w num psi_n - den u_n with
-    # u_n = psi_{n-1} - (n/x) psi_n, shared by a_n and b_n (likewise v_n for xi).
+    # for b_n), the BH numerator lead psi_n - den psi_{n-1} = w num psi_n - den psi_n'
+    # (psi_n' = psi_{n-1} - (n/x) psi_n), likewise xi_n' in the denominator.
     e_out = torch.exp(-2j * x_shell)
-    psi_out, psi_out_prev = psi_x[1:] * e_out, psi_x[:-1] * e_out
-    xi_out, xi_out_prev = zeta_x[1:], zeta_x[:-1]
-    u_out = torch.addcmul(psi_out_prev, n_over_x, psi_out, value=-1)
-    v_out = torch.addcmul(xi_out_prev, n_over_x, xi_out, value=-1)
+    psi_out, u_out = psi_x * e_out, dpsi_x * e_out
+    xi_out, v_out = zeta_x, dzeta_x
+
+    out_scale = None
+    if exponents:
+        # Exponents of the rows n = 1..n_max. In num and den below, the terms in psi(z2)
+        # carry 2^Ep2 and those in psi(z1) zeta(z2) / zeta(z1) carry 2^(Ep1 + Ez2 - Ez1);
+        # the larger is factored out (num / den is projective) and the other applied as
+        # 2^-|D|, which underflows to 0 when its terms are negligible (a vanishing core
+        # gives the homogeneous shell sphere). The outer ratio carries 2^(Epx - Ezx).
+        _, ep1, ep2, epx = e_psi[1:].split(b, dim=1)
+        ez1, ez2, ezx = e_zeta[1:].split(b, dim=1)
+        d = ep1 + ez2 - ez1 - ep2
+        left = _pow2(-d.clamp(min=0))
+        right = _pow2(d.clamp(max=0))
+        p2, dp2 = p2 * left, dp2 * left
+        zeta_ratio, dzeta_ratio = zeta_ratio * right, dzeta_ratio * right
+        out_scale = epx - ezx
 
     d3_m = d3_z1 * m_core_fn
     dp1_m = dp1 * m_core_fn
@@ -91,9 +112,10 @@ def coefficients_orders_first(
         num = c_left * dp2 - c_right * dzeta_ratio
         den = c_left * p2 - c_right * zeta_ratio
         w_num = weight_out * num
-        return torch.addcmul(w_num * psi_out, den, u_out, value=-1) / torch.addcmul(
+        coef = torch.addcmul(w_num * psi_out, den, u_out, value=-1) / torch.addcmul(
             w_num * xi_out, den, v_out, value=-1
         )
+        return coef if out_scale is None else _ldexp(coef, out_scale)
 
     ratio = m_shell / m_core
     return outer(ratio, 1.0 / m_shell), outer(1.0 / ratio, m_shell)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from kerker.mie._inputs import MieInputs, prepare_inputs, to_output
+from kerker.mie._inputs import MieInputs, prepare_coefficient_inputs, prepare_inputs, to_output
 from kerker.mie.coreshell import coefficients_orders_first, coefficients_torch
 from kerker.mie.special import n_max_wiscombe
 
@@ -31,9 +31,6 @@ __all__ = [
     "scattering_pattern",
 ]
 
-# Truncation orders are rounded up to a multiple of this, so that one call works on a
-# handful of buckets instead of one order per particle.
-_BUCKET = 4
 # Elements per kernel call: large enough to amortise per-operation overhead over two
 # threads, small enough to keep the (n_max, block) intermediates near the caches. Measured
 # on this project's 2-core machine (2000 x 64 benchmark workload, spectra/s forward /
@@ -74,13 +71,6 @@ class Multipoles:
     magnetic: object
 
 
-def _n_max_for(x_shell: torch.Tensor) -> torch.Tensor:
-    """Per-element truncation order, rounded up to the bucket size (int64, same shape)."""
-    x = x_shell.detach()
-    n = torch.ceil(x + 4.0 * x.pow(1.0 / 3.0) + 2.0) + 3.0
-    return (torch.ceil(n / _BUCKET) * _BUCKET).to(torch.int64)
-
-
 def _sums(a: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """The five efficiencies from coefficients a, b (N, B) (orders first) and x (B,)."""
     n = torch.arange(1, a.shape[0] + 1, dtype=torch.float64, device=a.device).unsqueeze(-1)
@@ -96,17 +86,13 @@ def _sums(a: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return torch.stack([q_ext, q_sca, q_ext - q_sca, q_fwd, q_back])
 
 
-def _efficiencies_flat(m_core, m_shell, x_core, x_shell, n_max: int | None) -> torch.Tensor:
-    """Efficiencies (5, B) of flat inputs (B,), bucketed by truncation order.
+def _efficiencies_flat(m_core, m_shell, x_core, x_shell, orders: torch.Tensor) -> torch.Tensor:
+    """Efficiencies (5, B) of flat inputs (B,) with truncation orders ``orders`` (B,).
 
     Elements are sorted by truncation order once, cut into cache-sized blocks of equal
     order, and put back by one inverse permutation, so that both the forward pass and
     autograd's backward pass stay linear in B.
     """
-    if n_max is not None:
-        orders = torch.full(x_shell.shape, n_max, dtype=torch.int64)
-    else:
-        orders = _n_max_for(x_shell)
     if x_shell.shape[0] <= _BLOCK and bool((orders == orders[0]).all()):
         a, b = coefficients_orders_first(m_core, m_shell, x_core, x_shell, int(orders[0]))
         return _sums(a, b, x_shell)
@@ -152,7 +138,7 @@ def efficiencies(core, shell, r_core, t_shell, wavelength, env=1.0, *, n_max: in
     env : float, default 1.0
         Real refractive index of the embedding medium.
     n_max : int, optional
-        Fixed truncation order; default per particle and wavelength, Wiscombe + 3.
+        Fixed truncation order, 1 .. 100000; default per particle and wavelength, Wiscombe + 3.
 
     Returns
     -------
@@ -164,7 +150,11 @@ def efficiencies(core, shell, r_core, t_shell, wavelength, env=1.0, *, n_max: in
     ------
     ValueError
         Unknown material, wavelength outside a material's data range, radius <= 0,
-        negative shell thickness, non-finite input or shape mismatch.
+        negative shell thickness, non-finite input or shape mismatch; gain
+        (Im eps < 0) in permittivity arrays, |eps| < 1e-200; a size parameter or
+        optical size |m| x above 1e5, an outer size parameter below 1e-100, a core whose
+        optical size is below 1e-306 (n_max + 1); a non-integer n_max or one outside
+        1 .. 100000.
 
     Examples
     --------
@@ -173,10 +163,14 @@ def efficiencies(core, shell, r_core, t_shell, wavelength, env=1.0, *, n_max: in
     >>> q.q_fwd.shape
     (1, 2)
     """
-    inp = prepare_inputs(core, shell, r_core, t_shell, wavelength, env)
+    inp = prepare_inputs(core, shell, r_core, t_shell, wavelength, env, n_max)
     shape = inp.x_shell.shape
     flat = _efficiencies_flat(
-        inp.m_core.reshape(-1), inp.m_shell.reshape(-1), inp.x_core.reshape(-1), inp.x_shell.reshape(-1), n_max
+        inp.m_core.reshape(-1),
+        inp.m_shell.reshape(-1),
+        inp.x_core.reshape(-1),
+        inp.x_shell.reshape(-1),
+        inp.orders.reshape(-1),
     )
     fields = [to_output(q.reshape(shape), inp.use_torch) for q in flat]
     return Efficiencies(*fields)
@@ -207,29 +201,18 @@ def mie_coefficients(m_core, m_shell, x_core, x_shell, n_max: int | None = None)
     -------
     a, b : array or tensor, complex128, shape (..., n_max)
         Orders ``n = 1 .. n_max`` along the last axis (Bohren & Huffman convention).
+
+    Raises
+    ------
+    ValueError
+        Non-finite input, ``x_core <= 0``, ``x_shell < x_core``, gain (Im m < 0),
+        ``|m| < 1e-100``, sizes outside the limits of :func:`efficiencies`, or ``n_max``
+        outside 1 .. 100000 (or not an integer).
+    TypeError
+        Non-numeric input, complex size parameters.
     """
-    use_torch = any(isinstance(v, torch.Tensor) for v in (m_core, m_shell, x_core, x_shell))
-    tensors = []
-    for name, value, dtype in (
-        ("m_core", m_core, torch.complex128),
-        ("m_shell", m_shell, torch.complex128),
-        ("x_core", x_core, torch.float64),
-        ("x_shell", x_shell, torch.float64),
-    ):
-        t = value.to(dtype) if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value), dtype=dtype)
-        finite = torch.isfinite(torch.view_as_real(t.detach()) if t.is_complex() else t.detach())
-        if not finite.all():
-            raise ValueError(f"{name} must be finite, got NaN or inf")
-        tensors.append(t)
-    mc, ms, xc, xs = torch.broadcast_tensors(*tensors)
-    if (xc <= 0).any():
-        raise ValueError(f"x_core must be > 0, got {xc.detach()[xc <= 0][:3].tolist()}")
-    if (xs < xc).any():
-        raise ValueError("x_shell must be >= x_core (the outer radius cannot be inside the core)")
+    mc, ms, xc, xs, n, use_torch = prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max)
     shape = xs.shape
-    n = n_max if n_max is not None else n_max_wiscombe(float(xs.detach().max()))
-    if n < 1:
-        raise ValueError(f"n_max must be >= 1, got {n}")
     a, b = coefficients_torch(mc.reshape(-1), ms.reshape(-1), xc.reshape(-1), xs.reshape(-1), n)
     return to_output(a.reshape(*shape, n), use_torch), to_output(b.reshape(*shape, n), use_torch)
 
