@@ -24,6 +24,7 @@ _LAZY = {
     "efficiencies": "kerker.mie",
     "load_surrogate": "kerker.models",
     "load_generator": "kerker.models",
+    "inverse_design": "kerker.design",
 }
 
 __all__ = ["__version__", *_LAZY]
