@@ -421,3 +421,22 @@ def test_fixed_n_max_is_validated_and_used():
     res = _eff("Si", "SiO2", 50.0, 10.0, [500.0], n_max=np.int64(20))
     ref = _eff("Si", "SiO2", 50.0, 10.0, [500.0])
     assert _rel(res["q_ext"], ref["q_ext"]) < 1e-12
+
+
+def test_block_precheck_implies_the_per_element_test(rng):
+    """The scalar test on a block's extremes (no vector work in the common case) only ever
+    declares a block all-plain when the per-element test agrees for every element."""
+    agreed = 0
+    for _ in range(300):
+        lo = 10.0 ** rng.uniform(-8, 2)
+        hi = lo * 10.0 ** rng.uniform(0, 3)
+        abs_z = torch.tensor(np.exp(rng.uniform(np.log(lo), np.log(hi), 64)))
+        n_max = int(rng.integers(1, 60))
+        n_start = special._miller_starts(abs_z, n_max)
+        if special._psi_needs_exponents(abs_z, n_max, n_start) is None:
+            agreed += 1
+            assert not bool(special._psi_needs_exponents_each(abs_z, n_max, n_start).any())
+        if special._zeta_needs_exponents(abs_z, n_max) is None:
+            bound = special._log_growth_bound(abs_z, n_max) + torch.log1p(n_max / abs_z)
+            assert bool((bound <= special._LOG_FAST_VALUES).all())
+    assert agreed > 50  # the shortcut is exercised

@@ -190,7 +190,10 @@ def _refractive_index(eps: torch.Tensor) -> torch.Tensor:
     analytically across the real axis.
     """
     eps = _signed_zero_free(eps)
-    return torch.where(eps.imag < 0, _EIGHTH_TURN * torch.sqrt(-1j * eps), torch.sqrt(eps))
+    below = eps.detach().imag < 0
+    if not bool(below.any()):
+        return torch.sqrt(eps)
+    return torch.where(below, _EIGHTH_TURN * torch.sqrt(-1j * eps), torch.sqrt(eps))
 
 
 def _check_permittivity_size(name: str, eps: torch.Tensor) -> None:
@@ -232,44 +235,40 @@ def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r
     """Refuse sizes outside what float64 and the recurrences can represent (see the limits above).
 
     All arguments broadcast to one shape; ``names`` are the user's arguments for the core
-    and the outer size, used in the messages.
+    and the outer size, used in the messages. Reductions first, masks only to report.
     """
     xc, xs = x_core.detach(), x_shell.detach()
     mc, ms = m_core.detach().abs(), m_shell.detach().abs()
-    shape = torch.broadcast_shapes(xc.shape, xs.shape, mc.shape, ms.shape, orders.shape)
-    xc, xs, mc, ms, n = (t.expand(shape) for t in (xc, xs, mc, ms, orders))
-    for label, size, arg in (
-        ("outer size parameter x_shell = 2 pi n_env r_shell / wavelength", xs, names[1]),
-        ("optical size |m_shell| x_shell", ms * xs, names[1]),
-        ("optical size |m_core| x_core", mc * xc, names[0]),
+    for size, label, arg in (
+        (xs, "outer size parameter x_shell = 2 pi n_env r_shell / wavelength", names[1]),
+        (ms * xs, "optical size |m_shell| x_shell", names[1]),
+        (mc * xc, "optical size |m_core| x_core", names[0]),
     ):
-        big = size > MAX_SIZE
-        if big.any():
-            at = _where(big)
+        if float(size.max()) > MAX_SIZE:
+            at = _where(size > MAX_SIZE)
             raise ValueError(
                 f"{arg} is too large: the {label} must be <= {MAX_SIZE:g} (the series needs about "
                 f"x + 4 x^(1/3) + 5 orders and Miller's recurrence about |m| x steps), got {float(size[at]):.4g} "
                 f"at (particle, wavelength) index {at}"
             )
-    tiny = xs < MIN_OUTER_SIZE
-    if tiny.any():
-        at = _where(tiny)
+    if float(xs.min()) < MIN_OUTER_SIZE:
+        at = _where(xs < MIN_OUTER_SIZE)
         raise ValueError(
             f"{names[1]} is too small: the outer size parameter 2 pi n_env r_shell / wavelength must be >= "
             f"{MIN_OUTER_SIZE:g} (a_n ~ x^(2n+1) underflows below it), got {float(xs[at]):.4g} "
             f"at (particle, wavelength) index {at}"
         )
-    core = torch.minimum(mc, ms) * xc
-    floor = MIN_CORE_SIZE_PER_ORDER * (n + 1).to(torch.float64)
-    tiny = core < floor
-    if tiny.any():
-        at = _where(tiny)
+    per_order = torch.minimum(mc, ms) * xc / (orders + 1)
+    if float(per_order.min()) < MIN_CORE_SIZE_PER_ORDER:
+        at = _where(per_order < MIN_CORE_SIZE_PER_ORDER)
+        n = int(torch.broadcast_to(orders, per_order.shape)[at])
         raise ValueError(
             f"{names[0]} is too small: the core's optical size min(|m_core|, |m_shell|) x_core must be >= "
-            f"{MIN_CORE_SIZE_PER_ORDER:g} (n_max + 1) = {float(floor[at]):.3g} (n_max = {int(n[at])}) for the "
-            f"Riccati-Bessel functions at the core radius to be float64 numbers, got {float(core[at]):.4g} at "
-            f"(particle, wavelength) index {at}; a core this small changes no digit of the result "
-            "(its contribution scales as x_core^3), so a larger r_core, e.g. 1e-6 nm, gives the same numbers"
+            f"{MIN_CORE_SIZE_PER_ORDER:g} (n_max + 1) = {MIN_CORE_SIZE_PER_ORDER * (n + 1):.3g} (n_max = {n}) for "
+            f"the Riccati-Bessel functions at the core radius to be float64 numbers, got "
+            f"{float(per_order[at]) * (n + 1):.4g} at (particle, wavelength) index {at}; a core this small changes "
+            "no digit of the result (its contribution scales as x_core^3), so a larger r_core, e.g. 1e-6 nm, "
+            "gives the same numbers"
         )
 
 
@@ -326,14 +325,14 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
     _check_permittivity_size("core", eps_core)
     _check_permittivity_size("shell", eps_shell)
     shape = (n_particles, wl.shape[0])
-    m_core = (_refractive_index(eps_core) / env_t).expand(shape)
-    m_shell = (_refractive_index(eps_shell) / env_t).expand(shape)
+    m_core = _refractive_index(eps_core) / env_t  # (1 or P, W)
+    m_shell = _refractive_index(eps_shell) / env_t
     k = 2.0 * math.pi * env_t / wl  # (W,)
     x_core = rc[:, None] * k[None, :]
     x_shell = (rc + ts)[:, None] * k[None, :]
     orders = truncation_orders(x_shell, n_max)
     check_sizes(m_core, m_shell, x_core, x_shell, orders)
-    return MieInputs(m_core, m_shell, x_core, x_shell, wl, orders, use_torch)
+    return MieInputs(m_core.expand(shape), m_shell.expand(shape), x_core, x_shell, wl, orders, use_torch)
 
 
 def prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max=None):
