@@ -38,6 +38,20 @@ MIN_ABS_PERMITTIVITY = 1e-200
 #: is accepted as rounding or finite-difference noise of a lossless medium (gradcheck
 #: steps 1e-6 into it), on which the solution is the analytic continuation.
 GAIN_TOLERANCE = 1e-5
+#: Memory of kerker.efficiencies per particle x wavelength point beyond its inputs, about
+#: twice what benchmarks/bench_gradient_memory.py measures at 10^6 points (forward 177 B;
+#: gradient 1.25 KB, of which 1 GiB is kept graphs), plus the working set of one kernel
+#: block (~16 KB per element of up to BLOCK_POINTS) and, with gradients, the graphs kept
+#: up to GRAPH_BUDGET (~12 KB per point).
+FORWARD_BYTES_PER_POINT = 384
+GRADIENT_BYTES_PER_POINT = 512
+BLOCK_POINTS = 12288
+BLOCK_BYTES_PER_POINT = 16 * 1024
+GRAPH_BYTES_PER_POINT = 12 * 1024
+GRAPH_BUDGET = 2**30
+#: Calls that run all points through the kernel at once (mie_coefficients, multipoles,
+#: scattering_pattern) hold ~60 complex (n_max + 1, points) arrays: bytes per row and point.
+UNBLOCKED_BYTES_PER_ROW = 1024
 #: Truncation orders are rounded up to a multiple of this, so that one call works on a
 #: handful of buckets instead of one order per particle.
 ORDER_BUCKET = 4
@@ -208,6 +222,48 @@ def _check_permittivity_size(name: str, eps: torch.Tensor) -> None:
         )
 
 
+def available_memory() -> int | None:
+    """Bytes this process may still allocate: MemAvailable, capped by a cgroup limit (None: unknown)."""
+    limits = []
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
+        try:
+            with open(limit_file) as f_limit, open(usage_file) as f_usage:
+                text = f_limit.read().strip()
+                if text != "max" and int(text) < 2**60:
+                    limits.append(int(text) - int(f_usage.read().strip()))
+        except (OSError, ValueError):
+            pass
+    return min(limits) if limits else None
+
+
+def check_memory(what: str, n_points: int, per_point: int, fixed: int, detail: str) -> None:
+    """MemoryError before allocating when ``fixed + n_points * per_point`` bytes cannot fit."""
+    need = fixed + n_points * per_point
+    available = available_memory()
+    if available is None or need <= available:
+        return
+    fit = max(0, (available - fixed) // per_point)
+    raise MemoryError(
+        f"{what} for {detail} ({n_points:,} points) needs about {need / 1e9:.3g} GB "
+        f"({per_point} bytes per point + {fixed / 1e9:.2g} GB working set), but about {available / 1e9:.3g} GB "
+        f"are available; split the request into chunks of at most {fit:,} points"
+    )
+
+
+def _wants_grad(*values) -> bool:
+    return torch.is_grad_enabled() and any(_is_torch(v) and v.requires_grad for v in values)
+
+
 def check_n_max(n_max) -> int | None:
     """``n_max`` as an int in ``1 .. MAX_ORDER`` (or None); ValueError/TypeError otherwise."""
     if n_max is None:
@@ -272,11 +328,16 @@ def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r
         )
 
 
-def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None) -> MieInputs:
+def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None, *, blocked=True) -> MieInputs:
     """Validate and broadcast the arguments of :func:`kerker.efficiencies`.
+
+    ``blocked`` says how the caller runs the kernel, for the memory estimate: in blocks
+    (:func:`kerker.efficiencies`) or all points at once (multipoles, patterns).
 
     Raises
     ------
+    MemoryError
+        Before allocating, when the request cannot fit in the available memory.
     ValueError
         Non-positive or non-finite radius or wavelength, negative shell thickness,
         shape mismatch, unknown material or wavelength outside a material's data,
@@ -320,6 +381,20 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
         raise ValueError(f"env must be a single finite refractive index > 0, got {env_t.detach().tolist()}")
     env_t = env_t.reshape(())
 
+    grad = _wants_grad(core, shell, r_core, t_shell, wavelength, env)
+    detail = f"{n_particles:,} particles x {wl.shape[0]:,} wavelengths"
+    if blocked:
+        n_points = n_particles * wl.shape[0]
+        working = min(n_points, BLOCK_POINTS) * BLOCK_BYTES_PER_POINT
+        if grad:
+            working += min(n_points * GRAPH_BYTES_PER_POINT, GRAPH_BUDGET)
+        check_memory(
+            "kerker.efficiencies" + (" with gradients" if grad else ""),
+            n_points,
+            GRADIENT_BYTES_PER_POINT if grad else FORWARD_BYTES_PER_POINT,
+            working,
+            detail,
+        )
     eps_core = _permittivity("core", core, wl, n_particles, use_torch)
     eps_shell = _permittivity("shell", shell, wl, n_particles, use_torch)
     _check_permittivity_size("core", eps_core)
@@ -332,6 +407,9 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
     x_shell = (rc + ts)[:, None] * k[None, :]
     orders = truncation_orders(x_shell, n_max)
     check_sizes(m_core, m_shell, x_core, x_shell, orders)
+    if not blocked:
+        rows = (n_max_wiscombe(float(x_shell.detach().max())) if n_max is None else n_max) + 1
+        check_memory("the Mie kernel", x_shell.numel(), rows * UNBLOCKED_BYTES_PER_ROW, 0, detail)
     return MieInputs(m_core.expand(shape), m_shell.expand(shape), x_core, x_shell, wl, orders, use_torch)
 
 
@@ -364,6 +442,14 @@ def prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max=None):
         if not finite.all():
             raise ValueError(f"{name} must be finite, got NaN or inf")
         tensors.append(t)
+    try:
+        shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+    except RuntimeError:
+        raise ValueError(
+            "m_core, m_shell, x_core, x_shell must broadcast to one shape, got shapes "
+            + ", ".join(str(tuple(t.shape)) for t in tensors)
+        ) from None
+    check_memory("mie_coefficients", math.prod(shape), UNBLOCKED_BYTES_PER_ROW, 0, f"shape {tuple(shape)}")
     mc, ms, xc, xs = torch.broadcast_tensors(*tensors)
     mc, ms = _signed_zero_free(mc), _signed_zero_free(ms)
     if (xc <= 0).any():
@@ -387,6 +473,7 @@ def prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max=None):
             raise ValueError(f"x_shell must be <= {MAX_SIZE:g} (the series needs about x + 4 x^(1/3) + 5 orders), got {x_max:.4g}")
         n_max = n_max_wiscombe(x_max)
     check_sizes(mc, ms, xc, xs, torch.tensor(n_max), names=("x_core", "x_shell"))
+    check_memory("mie_coefficients", xs.numel(), (n_max + 1) * UNBLOCKED_BYTES_PER_ROW, 0, f"shape {tuple(xs.shape)}")
     return mc, ms, xc, xs, n_max, use_torch
 
 
