@@ -421,3 +421,105 @@ def test_fixed_n_max_is_validated_and_used():
     res = _eff("Si", "SiO2", 50.0, 10.0, [500.0], n_max=np.int64(20))
     ref = _eff("Si", "SiO2", 50.0, 10.0, [500.0])
     assert _rel(res["q_ext"], ref["q_ext"]) < 1e-12
+
+
+def test_block_precheck_implies_the_per_element_test(rng):
+    """The scalar test on a block's extremes (no vector work in the common case) only ever
+    declares a block all-plain when the per-element test agrees for every element."""
+    agreed = 0
+    for _ in range(300):
+        lo = 10.0 ** rng.uniform(-8, 2)
+        hi = lo * 10.0 ** rng.uniform(0, 3)
+        abs_z = torch.tensor(np.exp(rng.uniform(np.log(lo), np.log(hi), 64)))
+        n_max = int(rng.integers(1, 60))
+        n_start = special._miller_starts(abs_z, n_max)
+        if special._psi_needs_exponents(abs_z, n_max, n_start) is None:
+            agreed += 1
+            assert not bool(special._psi_needs_exponents_each(abs_z, n_max, n_start).any())
+        if special._zeta_needs_exponents(abs_z, n_max) is None:
+            bound = special._log_growth_bound(abs_z, n_max) + torch.log1p(n_max / abs_z)
+            assert bool((bound <= special._LOG_FAST_VALUES).all())
+    assert agreed > 50  # the shortcut is exercised
+
+
+# --------------------------------------------------------------------------------------
+# Item 11: gradient memory
+
+
+def _gradients(monkeypatch, block, budget):
+    from kerker.mie import observables
+
+    monkeypatch.setattr(observables, "_BLOCK", block)
+    monkeypatch.setattr(observables, "_GRAPH_BUDGET", budget)
+    eps_core = torch.tensor([[16.0 + 0.4j, 15.2 + 0.2j, -5.0 + 0.3j]] * 5, dtype=torch.complex128, requires_grad=True)
+    eps_shell = torch.tensor([2.1 + 0.0j, -8.2 + 0.3j, 2.12 + 0.0j], dtype=torch.complex128, requires_grad=True)
+    r_core = torch.tensor([35.0, 80.0, 1.0, 60.0, 5.0], dtype=torch.float64, requires_grad=True)
+    t_shell = torch.tensor([3.0, 45.0, 30.0, 0.5, 120.0], dtype=torch.float64, requires_grad=True)
+    wavelength = torch.tensor([452.3, 571.9, 733.1], dtype=torch.float64, requires_grad=True)
+    env = torch.tensor(1.33, dtype=torch.float64, requires_grad=True)
+    res = kerker.efficiencies(eps_core, eps_shell, r_core, t_shell, wavelength, env)
+    (res.q_fwd.sum() + 0.3 * res.q_back.sum() + res.q_abs.sum()).backward()
+    return [t.grad for t in (eps_core, eps_shell, r_core, t_shell, wavelength, env)]
+
+
+def test_recomputed_blocks_give_the_kept_graphs_gradients(monkeypatch):
+    """15 points in blocks of 2 with no graph budget (every block recomputed in the backward
+    pass) against one kept graph: the same operations, so the same gradients up to the
+    order in which the permutation's backward accumulates."""
+    kept = _gradients(monkeypatch, block=12288, budget=2**30)
+    recomputed = _gradients(monkeypatch, block=2, budget=0)
+    for a, b in zip(kept, recomputed):  # gathers accumulate in another order: rounding only
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14 * float(a.abs().max()))
+
+
+def test_gradcheck_through_recomputed_blocks(monkeypatch):
+    from kerker.mie import observables
+
+    monkeypatch.setattr(observables, "_BLOCK", 2)
+    monkeypatch.setattr(observables, "_GRAPH_BUDGET", 0)
+    mat_core, mat_shell = kerker.material("Si"), kerker.material("Ag")
+
+    def f(r_core, t_shell, wavelength):
+        res = kerker.efficiencies(mat_core, mat_shell, r_core, t_shell, wavelength)
+        return torch.stack([getattr(res, key) for key in KEYS])
+
+    inputs = tuple(torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in ([35.0, 80.0, 12.0], [3.0, 45.0, 7.0], [452.3, 733.1]))
+    assert torch.autograd.gradcheck(f, inputs)
+
+
+def _saved_bytes_per_point(monkeypatch, budget) -> float:
+    """Bytes autograd saves for the backward pass of 4,000 points (1 wavelength), per point."""
+    from kerker.mie import observables
+
+    monkeypatch.setattr(observables, "_BLOCK", 512)
+    monkeypatch.setattr(observables, "_GRAPH_BUDGET", budget)
+    rng = np.random.default_rng(1)
+    r_core = torch.tensor(rng.uniform(1, 100, 4000), requires_grad=True)
+    t_shell = torch.tensor(rng.uniform(1, 100, 4000), requires_grad=True)
+    saved = []
+
+    def pack(t):
+        saved.append(t.numel() * t.element_size())
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        q = kerker.efficiencies("Si", "Ag", r_core, t_shell, [600.0]).q_fwd
+    q.sum().backward()
+    return sum(saved) / 4000
+
+
+def test_recomputed_blocks_keep_only_their_inputs(monkeypatch):
+    """~12 KB per point of saved tensors (the issue's 12.1 GB at 10^6 points) become the
+    block inputs and the permutation: <= 300 bytes per point."""
+    kept = _saved_bytes_per_point(monkeypatch, budget=2**40)
+    recomputed = _saved_bytes_per_point(monkeypatch, budget=0)
+    assert kept > 5000
+    assert recomputed < 300
+
+
+def test_request_that_cannot_fit_fails_before_allocating():
+    with pytest.raises(MemoryError, match=r"kerker\.efficiencies for 1,000,000 particles x 1,000,000 wavelengths .* chunks of at most"):
+        kerker.efficiencies("Si", "SiO2", np.full(10**6, 50.0), 10.0, np.linspace(400.0, 800.0, 10**6))
+    r_core = torch.full((10**6,), 50.0, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(MemoryError, match=r"kerker\.efficiencies with gradients for .*\(512 bytes per point"):
+        kerker.efficiencies("Si", "SiO2", r_core, 10.0, np.linspace(400.0, 800.0, 10**6))

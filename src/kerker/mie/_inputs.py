@@ -38,6 +38,20 @@ MIN_ABS_PERMITTIVITY = 1e-200
 #: is accepted as rounding or finite-difference noise of a lossless medium (gradcheck
 #: steps 1e-6 into it), on which the solution is the analytic continuation.
 GAIN_TOLERANCE = 1e-5
+#: Memory of kerker.efficiencies per particle x wavelength point beyond its inputs, about
+#: twice what benchmarks/bench_gradient_memory.py measures at 10^6 points (forward 177 B;
+#: gradient 1.25 KB, of which 1 GiB is kept graphs), plus the working set of one kernel
+#: block (~16 KB per element of up to BLOCK_POINTS) and, with gradients, the graphs kept
+#: up to GRAPH_BUDGET (~12 KB per point).
+FORWARD_BYTES_PER_POINT = 384
+GRADIENT_BYTES_PER_POINT = 512
+BLOCK_POINTS = 12288
+BLOCK_BYTES_PER_POINT = 16 * 1024
+GRAPH_BYTES_PER_POINT = 12 * 1024
+GRAPH_BUDGET = 2**30
+#: Calls that run all points through the kernel at once (mie_coefficients, multipoles,
+#: scattering_pattern) hold ~60 complex (n_max + 1, points) arrays: bytes per row and point.
+UNBLOCKED_BYTES_PER_ROW = 1024
 #: Truncation orders are rounded up to a multiple of this, so that one call works on a
 #: handful of buckets instead of one order per particle.
 ORDER_BUCKET = 4
@@ -190,7 +204,10 @@ def _refractive_index(eps: torch.Tensor) -> torch.Tensor:
     analytically across the real axis.
     """
     eps = _signed_zero_free(eps)
-    return torch.where(eps.imag < 0, _EIGHTH_TURN * torch.sqrt(-1j * eps), torch.sqrt(eps))
+    below = eps.detach().imag < 0
+    if not bool(below.any()):
+        return torch.sqrt(eps)
+    return torch.where(below, _EIGHTH_TURN * torch.sqrt(-1j * eps), torch.sqrt(eps))
 
 
 def _check_permittivity_size(name: str, eps: torch.Tensor) -> None:
@@ -203,6 +220,48 @@ def _check_permittivity_size(name: str, eps: torch.Tensor) -> None:
             f"{name} permittivity must satisfy |eps| >= {MIN_ABS_PERMITTIVITY:g} ({why}), "
             f"got {value} at (particle, wavelength) index {first}"
         )
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate: MemAvailable, capped by a cgroup limit (None: unknown)."""
+    limits = []
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
+        try:
+            with open(limit_file) as f_limit, open(usage_file) as f_usage:
+                text = f_limit.read().strip()
+                if text != "max" and int(text) < 2**60:
+                    limits.append(int(text) - int(f_usage.read().strip()))
+        except (OSError, ValueError):
+            pass
+    return min(limits) if limits else None
+
+
+def check_memory(what: str, n_points: int, per_point: int, fixed: int, detail: str) -> None:
+    """MemoryError before allocating when ``fixed + n_points * per_point`` bytes cannot fit."""
+    need = fixed + n_points * per_point
+    available = available_memory()
+    if available is None or need <= available:
+        return
+    fit = max(0, (available - fixed) // per_point)
+    raise MemoryError(
+        f"{what} for {detail} ({n_points:,} points) needs about {need / 1e9:.3g} GB "
+        f"({per_point} bytes per point + {fixed / 1e9:.2g} GB working set), but about {available / 1e9:.3g} GB "
+        f"are available; split the request into chunks of at most {fit:,} points"
+    )
+
+
+def _wants_grad(*values) -> bool:
+    return torch.is_grad_enabled() and any(_is_torch(v) and v.requires_grad for v in values)
 
 
 def check_n_max(n_max) -> int | None:
@@ -232,52 +291,53 @@ def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r
     """Refuse sizes outside what float64 and the recurrences can represent (see the limits above).
 
     All arguments broadcast to one shape; ``names`` are the user's arguments for the core
-    and the outer size, used in the messages.
+    and the outer size, used in the messages. Reductions first, masks only to report.
     """
     xc, xs = x_core.detach(), x_shell.detach()
     mc, ms = m_core.detach().abs(), m_shell.detach().abs()
-    shape = torch.broadcast_shapes(xc.shape, xs.shape, mc.shape, ms.shape, orders.shape)
-    xc, xs, mc, ms, n = (t.expand(shape) for t in (xc, xs, mc, ms, orders))
-    for label, size, arg in (
-        ("outer size parameter x_shell = 2 pi n_env r_shell / wavelength", xs, names[1]),
-        ("optical size |m_shell| x_shell", ms * xs, names[1]),
-        ("optical size |m_core| x_core", mc * xc, names[0]),
+    for size, label, arg in (
+        (xs, "outer size parameter x_shell = 2 pi n_env r_shell / wavelength", names[1]),
+        (ms * xs, "optical size |m_shell| x_shell", names[1]),
+        (mc * xc, "optical size |m_core| x_core", names[0]),
     ):
-        big = size > MAX_SIZE
-        if big.any():
-            at = _where(big)
+        if float(size.max()) > MAX_SIZE:
+            at = _where(size > MAX_SIZE)
             raise ValueError(
                 f"{arg} is too large: the {label} must be <= {MAX_SIZE:g} (the series needs about "
                 f"x + 4 x^(1/3) + 5 orders and Miller's recurrence about |m| x steps), got {float(size[at]):.4g} "
                 f"at (particle, wavelength) index {at}"
             )
-    tiny = xs < MIN_OUTER_SIZE
-    if tiny.any():
-        at = _where(tiny)
+    if float(xs.min()) < MIN_OUTER_SIZE:
+        at = _where(xs < MIN_OUTER_SIZE)
         raise ValueError(
             f"{names[1]} is too small: the outer size parameter 2 pi n_env r_shell / wavelength must be >= "
             f"{MIN_OUTER_SIZE:g} (a_n ~ x^(2n+1) underflows below it), got {float(xs[at]):.4g} "
             f"at (particle, wavelength) index {at}"
         )
-    core = torch.minimum(mc, ms) * xc
-    floor = MIN_CORE_SIZE_PER_ORDER * (n + 1).to(torch.float64)
-    tiny = core < floor
-    if tiny.any():
-        at = _where(tiny)
+    per_order = torch.minimum(mc, ms) * xc / (orders + 1)
+    if float(per_order.min()) < MIN_CORE_SIZE_PER_ORDER:
+        at = _where(per_order < MIN_CORE_SIZE_PER_ORDER)
+        n = int(torch.broadcast_to(orders, per_order.shape)[at])
         raise ValueError(
             f"{names[0]} is too small: the core's optical size min(|m_core|, |m_shell|) x_core must be >= "
-            f"{MIN_CORE_SIZE_PER_ORDER:g} (n_max + 1) = {float(floor[at]):.3g} (n_max = {int(n[at])}) for the "
-            f"Riccati-Bessel functions at the core radius to be float64 numbers, got {float(core[at]):.4g} at "
-            f"(particle, wavelength) index {at}; a core this small changes no digit of the result "
-            "(its contribution scales as x_core^3), so a larger r_core, e.g. 1e-6 nm, gives the same numbers"
+            f"{MIN_CORE_SIZE_PER_ORDER:g} (n_max + 1) = {MIN_CORE_SIZE_PER_ORDER * (n + 1):.3g} (n_max = {n}) for "
+            f"the Riccati-Bessel functions at the core radius to be float64 numbers, got "
+            f"{float(per_order[at]) * (n + 1):.4g} at (particle, wavelength) index {at}; a core this small changes "
+            "no digit of the result (its contribution scales as x_core^3), so a larger r_core, e.g. 1e-6 nm, "
+            "gives the same numbers"
         )
 
 
-def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None) -> MieInputs:
+def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None, *, blocked=True) -> MieInputs:
     """Validate and broadcast the arguments of :func:`kerker.efficiencies`.
+
+    ``blocked`` says how the caller runs the kernel, for the memory estimate: in blocks
+    (:func:`kerker.efficiencies`) or all points at once (multipoles, patterns).
 
     Raises
     ------
+    MemoryError
+        Before allocating, when the request cannot fit in the available memory.
     ValueError
         Non-positive or non-finite radius or wavelength, negative shell thickness,
         shape mismatch, unknown material or wavelength outside a material's data,
@@ -321,19 +381,36 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
         raise ValueError(f"env must be a single finite refractive index > 0, got {env_t.detach().tolist()}")
     env_t = env_t.reshape(())
 
+    grad = _wants_grad(core, shell, r_core, t_shell, wavelength, env)
+    detail = f"{n_particles:,} particles x {wl.shape[0]:,} wavelengths"
+    if blocked:
+        n_points = n_particles * wl.shape[0]
+        working = min(n_points, BLOCK_POINTS) * BLOCK_BYTES_PER_POINT
+        if grad:
+            working += min(n_points * GRAPH_BYTES_PER_POINT, GRAPH_BUDGET)
+        check_memory(
+            "kerker.efficiencies" + (" with gradients" if grad else ""),
+            n_points,
+            GRADIENT_BYTES_PER_POINT if grad else FORWARD_BYTES_PER_POINT,
+            working,
+            detail,
+        )
     eps_core = _permittivity("core", core, wl, n_particles, use_torch)
     eps_shell = _permittivity("shell", shell, wl, n_particles, use_torch)
     _check_permittivity_size("core", eps_core)
     _check_permittivity_size("shell", eps_shell)
     shape = (n_particles, wl.shape[0])
-    m_core = (_refractive_index(eps_core) / env_t).expand(shape)
-    m_shell = (_refractive_index(eps_shell) / env_t).expand(shape)
+    m_core = _refractive_index(eps_core) / env_t  # (1 or P, W)
+    m_shell = _refractive_index(eps_shell) / env_t
     k = 2.0 * math.pi * env_t / wl  # (W,)
     x_core = rc[:, None] * k[None, :]
     x_shell = (rc + ts)[:, None] * k[None, :]
     orders = truncation_orders(x_shell, n_max)
     check_sizes(m_core, m_shell, x_core, x_shell, orders)
-    return MieInputs(m_core, m_shell, x_core, x_shell, wl, orders, use_torch)
+    if not blocked:
+        rows = (n_max_wiscombe(float(x_shell.detach().max())) if n_max is None else n_max) + 1
+        check_memory("the Mie kernel", x_shell.numel(), rows * UNBLOCKED_BYTES_PER_ROW, 0, detail)
+    return MieInputs(m_core.expand(shape), m_shell.expand(shape), x_core, x_shell, wl, orders, use_torch)
 
 
 def prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max=None):
@@ -365,6 +442,14 @@ def prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max=None):
         if not finite.all():
             raise ValueError(f"{name} must be finite, got NaN or inf")
         tensors.append(t)
+    try:
+        shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+    except RuntimeError:
+        raise ValueError(
+            "m_core, m_shell, x_core, x_shell must broadcast to one shape, got shapes "
+            + ", ".join(str(tuple(t.shape)) for t in tensors)
+        ) from None
+    check_memory("mie_coefficients", math.prod(shape), UNBLOCKED_BYTES_PER_ROW, 0, f"shape {tuple(shape)}")
     mc, ms, xc, xs = torch.broadcast_tensors(*tensors)
     mc, ms = _signed_zero_free(mc), _signed_zero_free(ms)
     if (xc <= 0).any():
@@ -388,6 +473,7 @@ def prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max=None):
             raise ValueError(f"x_shell must be <= {MAX_SIZE:g} (the series needs about x + 4 x^(1/3) + 5 orders), got {x_max:.4g}")
         n_max = n_max_wiscombe(x_max)
     check_sizes(mc, ms, xc, xs, torch.tensor(n_max), names=("x_core", "x_shell"))
+    check_memory("mie_coefficients", xs.numel(), (n_max + 1) * UNBLOCKED_BYTES_PER_ROW, 0, f"shape {tuple(xs.shape)}")
     return mc, ms, xc, xs, n_max, use_torch
 
 

@@ -142,31 +142,69 @@ def _miller_seed(abs_z: torch.Tensor, n_start: torch.Tensor) -> torch.Tensor:
     return torch.exp((-log_growth).clamp(min=_MILLER_LOG_SEED_MIN, max=0.0)).to(torch.complex128)
 
 
-def _psi_needs_exponents(abs_z: torch.Tensor, n_max: int, n_start: torch.Tensor) -> torch.Tensor:
-    """True where the plain float64 Miller algorithm could leave the range it needs.
+def _values_bound(a: float, n: int) -> float:
+    """Scalar :func:`_log_growth_bound` plus ``log1p(n / a)`` (the derivative's extra factor)."""
+    return 0.5 * ((a + 2 * n + 3) * math.log1p((2 * n + 3) / a) - (a + 3) * math.log1p(3 / a)) - n + math.log1p(n / a)
+
+
+def _decay_scalar(a: float, n: int) -> float:
+    """Scalar :func:`_log_decay`: ``sum_{k=k0+1}^{n} log((2k+1)/a)`` via ``log (2n+1)!!``."""
+
+    def log_double_factorial(m: int) -> float:  # log (2m+1)!!
+        return math.lgamma(2 * m + 2) - m * math.log(2) - math.lgamma(m + 1)
+
+    k0 = min(max(math.floor((a - 1) / 2), 0), n)
+    return log_double_factorial(n) - log_double_factorial(k0) - (n - k0) * math.log(a)
+
+
+def _psi_needs_exponents(abs_z: torch.Tensor, n_max: int, n_start: torch.Tensor) -> torch.Tensor | None:
+    """True where the plain float64 Miller algorithm could leave the range it needs (None: nowhere).
 
     Recurrence: the sequence starts at ``e^{-min(decay, 600)}`` (see :func:`_miller_seed`)
     and grows by at most ``e^{bound}`` down to order 0. Returned values (at most ~1 in
     modulus, scaled): by the Wronskian ``psi zeta' - psi' zeta = i``,
     ``max(|psi_n|, |psi_n'|) >= 1 / (|zeta_n| + |zeta_n'|)``, and ``|zeta_n|, |zeta_n'|`` are
     bounded by the forward growth up to ``n_max``.
+
+    A scalar test on the block's extremes settles the common case without any vector
+    work: the values bound decreases with ``|z|``; ``bound - decay`` is at most
+    ``(|z| / 2) log(2 n_start + 1) + log(1 + (2 n_start + 3) / |z|)`` (each summand
+    ``log((1 + u) / max(1, u))`` is below ``min(u, 1/u)``, and the integral exceeds the sum
+    by at most its last summand), increasing in ``|z|`` and ``n_start``; the decay itself
+    decreases with ``|z|``.
     """
+    a_min, a_max = float(abs_z.min()), float(abs_z.max())
+    s_max = int(n_start.max())
+    if a_min > 0 and _values_bound(a_min, n_max) <= _LOG_FAST_VALUES:
+        excess = 0.5 * a_max * math.log(2 * s_max + 1) + math.log1p((2 * s_max + 3) / a_min)
+        clamped = max(0.0, _decay_scalar(a_min, s_max) + _MILLER_LOG_SEED_MIN)
+        if excess + clamped <= _LOG_FAST_RECURRENCE:
+            return None
+    return _psi_needs_exponents_each(abs_z, n_max, n_start)
+
+
+def _psi_needs_exponents_each(abs_z: torch.Tensor, n_max: int, n_start: torch.Tensor) -> torch.Tensor:
+    """The per-element test of :func:`_psi_needs_exponents`, bool of the shape of ``abs_z``."""
     seed_log = _log_decay(abs_z, n_start).clamp(min=0.0, max=-_MILLER_LOG_SEED_MIN)
     overflow = _log_growth_bound(abs_z, n_start) - seed_log > _LOG_FAST_RECURRENCE
     small = _log_growth_bound(abs_z, n_max) + torch.log1p(n_max / abs_z) > _LOG_FAST_VALUES
     return overflow | small
 
 
-def _zeta_needs_exponents(abs_z: torch.Tensor, n_max: int) -> torch.Tensor:
-    """True where ``zeta_n e^{-iz}`` or its derivative (forward growth up to ``n_max``) could exceed ``e^200``."""
+def _zeta_needs_exponents(abs_z: torch.Tensor, n_max: int) -> torch.Tensor | None:
+    """True where ``zeta_n e^{-iz}`` or its derivative (forward growth up to ``n_max``) could
+    exceed ``e^200`` (None: nowhere; the bound decreases with ``|z|``, so the smallest decides)."""
+    a_min = float(abs_z.min())
+    if a_min > 0 and _values_bound(a_min, n_max) <= _LOG_FAST_VALUES:
+        return None
     return _log_growth_bound(abs_z, n_max) + torch.log1p(n_max / abs_z) > _LOG_FAST_VALUES
 
 
 def _start_groups(n_start: torch.Tensor) -> dict[int, torch.Tensor]:
-    """``{order: indices of the elements whose backward recurrence starts at that order}``."""
-    order = torch.argsort(n_start, descending=True)
-    values, counts = torch.unique_consecutive(n_start[order], return_counts=True)
-    return dict(zip(values.tolist(), order.split(counts.tolist())))
+    """``{order: mask of the elements whose backward recurrence starts at that order}``."""
+    low = int(n_start.min())
+    counts = torch.bincount(n_start - low)
+    return {k + low: n_start == k + low for k in counts.nonzero().squeeze(1).tolist()}
 
 
 def _pow2(k: torch.Tensor) -> torch.Tensor:
@@ -258,9 +296,9 @@ def _psi_scaled(z: torch.Tensor, n_max: int, n_start: torch.Tensor) -> tuple[tor
     q_next = torch.zeros_like(z)
     q = torch.zeros_like(z)
     for k in range(int(n_start.max()), 0, -1):
-        idx = groups.get(k)
-        if idx is not None:
-            q[idx] = seed[idx]
+        starting = groups.get(k)
+        if starting is not None:  # q is 0 there (not started)
+            q = torch.where(starting, seed, q)
         target = psi[k - 1] if k - 1 <= n_max else None
         q_prev = torch.addcmul(q_next, i_inv_z, q, value=2 * k + 1, out=target)
         q_next, q = q, q_prev
@@ -322,9 +360,9 @@ def _psi_exponents(
     q = torch.zeros_like(z)
     e_run = torch.zeros(b, dtype=torch.int64, device=z.device)
     for k in range(int(n_start.max()), 0, -1):
-        idx = groups.get(k)
-        if idx is not None:
-            q[idx] = 2.0**-_HEADROOM_BITS
+        starting = groups.get(k)
+        if starting is not None:  # q is 0 there (not started)
+            q = torch.where(starting, 2.0**-_HEADROOM_BITS, q)
         q_prev = torch.add(q_next, i_inv_z * q, alpha=2 * k + 1)
         shift = _binary_exponent(_max_abs(q_prev)) + _HEADROOM_BITS
         factor = _pow2(-shift)
@@ -394,14 +432,14 @@ def _zeta_exponents(z: torch.Tensor, n_max: int) -> tuple[torch.Tensor, torch.Te
     return m, dm, e
 
 
-def _split_paths(exact: torch.Tensor, fast_fn, exact_fn, n_outputs_fast: int):
+def _split_paths(exact: torch.Tensor | None, fast_fn, exact_fn, n_outputs_fast: int):
     """Run ``fast_fn`` on the elements where ``exact`` is False and ``exact_fn`` elsewhere.
 
     Both take an index tensor (None: all elements) and return tensors of shape
     (n_max + 1, b) or (b,); the exact path returns the exponents as its last output. Elements are computed
     independently, so the result of each does not depend on what else is in the batch.
     """
-    n_exact = int(exact.sum())
+    n_exact = 0 if exact is None else int(exact.sum())
     if n_exact == 0:
         return (*fast_fn(None), None)
     if n_exact == exact.shape[0]:
