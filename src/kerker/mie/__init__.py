@@ -3,7 +3,8 @@
 Public entry points: :func:`efficiencies` (also ``kerker.efficiencies``),
 :func:`mie_coefficients`, :func:`multipoles`, :func:`angular_amplitudes`,
 :func:`scattering_pattern`. Lower-level pieces: :mod:`kerker.mie.special`
-(Riccati-Bessel functions) and :mod:`kerker.mie.coreshell` (the coefficient kernel).
+(Riccati-Bessel functions; their float64 range in ``kerker.mie._range``) and
+:mod:`kerker.mie.coreshell` (the coefficient kernel).
 """
 
 from kerker.mie.observables import (

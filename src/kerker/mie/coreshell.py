@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import torch
 
-from kerker.mie.special import _ldexp, _normalise_rows, _pow2, riccati_psi, riccati_zeta
+from kerker.mie._range import _ldexp, _normalise_rows, _pow2
+from kerker.mie.special import riccati_psi, riccati_zeta
 
 __all__ = ["coefficients_orders_first", "coefficients_torch"]
 
