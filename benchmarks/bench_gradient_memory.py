@@ -33,8 +33,8 @@ SEED = 20261121
 _CHILD = r"""
 import json, resource, sys, time
 import numpy as np, torch
-sys.path.insert(0, {tests!r})
-import random_particles as rp
+sys.path.insert(0, {root!r})  # the repository root, for tests.reference
+from tests.reference import mie_particles as rp
 import kerker
 
 points = {points}
@@ -61,8 +61,8 @@ print(json.dumps({{"before_kib": before, "after_kib": after, "seconds": seconds,
 
 def measure(points: int, grad: bool = True) -> dict:
     """Run one fresh process for ``points`` points; returns its JSON report (sizes in KiB)."""
-    tests = str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "mie")
-    code = _CHILD.format(tests=tests, points=points, seed=SEED, wavelength=WAVELENGTH_NM, grad=grad)
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+    code = _CHILD.format(root=root, points=points, seed=SEED, wavelength=WAVELENGTH_NM, grad=grad)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
