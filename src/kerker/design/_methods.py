@@ -77,6 +77,21 @@ def _converged(history: list[np.ndarray], problem: Problem) -> bool:
     return bool(((old - new) <= problem.tol * np.maximum(np.abs(old), 1e-12)).all())
 
 
+def _descend(problem: Problem, opt: torch.optim.Optimizer, loss_of: Callable[[], torch.Tensor]) -> list[np.ndarray]:
+    """The one Adam loop of the gradient methods: step, record each start's loss, report, stop early."""
+    history: list[np.ndarray] = []
+    for it in range(problem.iterations):
+        loss = loss_of()
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
+        history.append(loss.detach().numpy().copy())
+        _report(problem, it + 1, float(history[-1].min()))
+        if _converged(history, problem):
+            break
+    return history
+
+
 def _mask(p: torch.Tensor, choices: np.ndarray, n: int) -> torch.Tensor:
     """Restrict material probabilities to the allowed indices (renormalised)."""
     if choices.size == n:
@@ -138,16 +153,7 @@ def run_latent(problem: Problem, generator) -> SearchOutcome:
     def decode(zz):
         return decode_with(generator, zz, fix_core, fix_shell, problem)
 
-    history = []
-    for it in range(problem.iterations):
-        loss = _soft_loss(problem, *decode(z))
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        opt.step()
-        history.append(loss.detach().numpy().copy())
-        _report(problem, it + 1, float(history[-1].min()))
-        if _converged(history, problem):
-            break
+    history = _descend(problem, opt, lambda: _soft_loss(problem, *decode(z)))
     with torch.no_grad():
         p_core, p_shell, r, t = decode(z)
     core_index = p_core.argmax(1).numpy()
@@ -208,17 +214,9 @@ def run_enumerate(problem: Problem, generator=None) -> SearchOutcome:
     m = len(problem.materials)
     eye = torch.eye(m, dtype=torch.float64)
     p_core, p_shell = eye[torch.as_tensor(core_index)], eye[torch.as_tensor(shell_index)]
-    history = []
-    for it in range(problem.iterations):
-        r, t = _sizes(u, problem.r_range, problem.t_range)
-        loss = _soft_loss(problem, p_core, p_shell, r, t)
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        opt.step()
-        history.append(loss.detach().numpy().copy())
-        _report(problem, it + 1, float(history[-1].min()))
-        if _converged(history, problem):
-            break
+    history = _descend(
+        problem, opt, lambda: _soft_loss(problem, p_core, p_shell, *_sizes(u, problem.r_range, problem.t_range))
+    )
     with torch.no_grad():
         r, t = _sizes(u, problem.r_range, problem.t_range)
         final = _soft_loss(problem, p_core, p_shell, r, t).numpy()

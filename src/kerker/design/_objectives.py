@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -63,7 +64,7 @@ def _columns(needed: np.ndarray, available: np.ndarray) -> np.ndarray:
     return idx
 
 
-class Objective:
+class Objective(ABC):
     """Base of every objective: ``loss = objective(q_fwd, q_back)``.
 
     Subclasses set :attr:`wavelength` (ndarray (W,), nm, increasing) and implement
@@ -73,8 +74,9 @@ class Objective:
 
     wavelength: np.ndarray
 
-    def evaluate(self, q_fwd: torch.Tensor, q_back: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def evaluate(self, q_fwd: torch.Tensor, q_back: torch.Tensor) -> torch.Tensor:
+        """Loss per design, shape (N,), from spectra (N, W) on :attr:`wavelength`."""
 
     def __call__(self, q_fwd, q_back) -> torch.Tensor:
         """Loss per design, shape (N,), from spectra of shape (N, W) on :attr:`wavelength`."""
