@@ -1,4 +1,4 @@
-"""End-to-end tests of `kerker mie` and `kerker demo` (output files and JSON provenance)."""
+"""End-to-end tests of `kerker mie` (output files and JSON provenance); `kerker demo`: tests/report/test_demo.py."""
 
 import json
 
@@ -6,7 +6,6 @@ import numpy as np
 
 import kerker
 from kerker.cli import main
-from kerker.design import run_directional_study
 from kerker.mie import multipoles
 
 
@@ -36,29 +35,6 @@ def test_mie_out_of_range_is_a_clear_cli_error(capsys):
     # the command-line fix (the flag), not the Python call of the library's message
     assert "--core TiO2: its data cover 430-1530 nm" in err and "--extrapolate hold" in err
     assert "with_extrapolation" not in err
-
-
-def test_demo_small_run(tmp_path, capsys):
-    assert main(["demo", "--starts", "4", "--steps", "5", "--out", str(tmp_path)]) == 0
-    captured = capsys.readouterr()
-    out, err = captured.out.splitlines(), captured.err.splitlines()
-    record = json.loads((tmp_path / "demo.json").read_text())
-    assert record["provenance"]["seed"] == 0
-    assert 1.0 <= record["best"]["r_core_nm"] <= 100.0
-    assert (tmp_path / "pattern.png").exists()
-    # the CLI prints what the library study found, in the documented layout
-    study = run_directional_study("Si", "SiO2", 705.0, n_starts=4, steps=5, seed=0)
-    best = study.optimum
-    assert err[0].startswith("kerker demo: minimising -Q_fwd + 1 Q_back at 705 nm")  # the banner is a message
-    assert out[0] == (
-        f"best design: r_core = {study.r_core:.2f} nm, t_shell = {study.t_shell:.2f} nm -> "
-        f"Q_fwd = {best.q_fwd[0]:.4f}, Q_back = {best.q_back[0]:.4f}, "
-        f"Q_fwd/Q_back = {best.q_fwd[0] / best.q_back[0]:.2f}, loss = {best.loss[0]:.4f}"
-    )
-    assert out[1] == f"{study.n_distinct} distinct local optima (rounded to 1 nm) among 4 starts"
-    assert err[-3:] == [f"wrote {tmp_path / name}" for name in ("spectrum.png", "pattern.png", "demo.json")]
-    assert not any(line.startswith("wrote") for line in out)
-    assert record["best"]["r_core_nm"] == study.r_core
 
 
 def test_mie_json_has_the_multipoles(capsys):

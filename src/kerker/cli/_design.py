@@ -1,4 +1,5 @@
-"""``kerker design`` (one inverse design) and ``kerker benchmark inverse`` (the test-set study)."""
+"""``kerker design`` (one inverse design), ``kerker benchmark inverse`` (the test-set study) and
+``kerker study kerker`` (the Kerker study)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def register(subparsers) -> None:
     design.add_argument("--out", type=Path, required=True, help="output directory")
     design.set_defaults(func=_run_design)
 
+    _register_study(subparsers)
     bench = subparsers.add_parser(
         "benchmark",
         help="studies that compare methods (inverse: the test-set inverse-design study of Soun et al. Fig. 5-6)",
@@ -79,6 +81,75 @@ def register(subparsers) -> None:
     inv.add_argument("--seed", type=count(0), default=0, help="seed of the target draw and of the starts")
     inv.add_argument("--out", type=Path, required=True, help="output directory")
     inv.set_defaults(func=_run_benchmark_inverse)
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not values or any(not (v > 0 and v < float("inf")) for v in values):
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive finite numbers, got {text!r}")
+    return values
+
+
+def _register_study(subparsers) -> None:
+    study = subparsers.add_parser(
+        "study", help="application studies (kerker: the Kerker study of Soun et al. Fig. 7, S5-S7)")
+    targets = study.add_subparsers(dest="target", metavar="STUDY")
+    targets.required = True
+    k = targets.add_parser(
+        "kerker",
+        help="N concurrent optimizations of -Q_fwd + w Q_back with a fixed core: the best shell of each material",
+        description=(
+            "Soun et al.'s Kerker study: N concurrent optimizations of L = -Q_fwd + w Q_back at one wavelength with "
+            "the core material fixed. Every local optimum is re-scored with exact Mie theory; for each shell "
+            "material the best design is compared with the global optimum of a fine (r_core, t_shell) grid on "
+            "exact Mie refined by L-BFGS-B, and with its loss under size polydispersity. Writes study.json and "
+            "the figures (local optima per shell, spectra, multipoles, radiation patterns)."
+        ),
+    )
+    k.add_argument("--core", default="Si", help="fixed core material (default Si)")
+    k.add_argument("--wavelength", type=real(above=0.0), default=705.0, help="design wavelength in nm (default 705)")
+    k.add_argument("--weight", type=real(at_least=0.0), default=1.0, help="backscattering weight w (default 1)")
+    k.add_argument("--starts", type=count(1), default=5000, help="concurrent optimizations (default 5000, the paper's)")
+    k.add_argument("--iterations", type=count(1), default=100, help="Adam iterations (default 100)")
+    k.add_argument("--lr", type=real(above=0.0), help="Adam learning rate (default: latent 0.01, enumerate 0.05)")
+    k.add_argument("--physics", choices=("exact", "surrogate"), default="exact", help="search physics (default exact)")
+    k.add_argument("--method", choices=("latent", "enumerate"), default="latent", help="search method (default latent)")
+    k.add_argument("--seed", type=count(0), default=0, help="seed of the starts (default 0)")
+    k.add_argument("--grid", type=count(0), default=181,
+                   help="side of each shell's brute-force exact grid (default 181; 0 skips the check)")
+    k.add_argument("--spread", type=real(at_least=0.0, below=1.0), default=0.05,
+                   help="relative size polydispersity of the robustness check (default 0.05)")
+    k.add_argument("--weights", type=_floats, default=[], metavar="W,W,...",
+                   help="weight sweep (Fig. S5), e.g. 0.25,0.5,1,2,4")
+    k.add_argument("--lrs", type=_floats, default=[], metavar="LR,LR,...",
+                   help="learning-rate study (Fig. S7), e.g. 0.001,0.01,0.1")
+    k.add_argument("--out", type=Path, required=True, help="output directory")
+    k.set_defaults(func=_run_study_kerker)
+
+
+def _run_study_kerker(args) -> int:
+    from kerker.design import run_kerker_study, write_kerker_study
+    from kerker.report import plot_kerker_study
+
+    out = output_dir(args.out)
+    study = run_kerker_study(
+        args.core, args.wavelength, weight=args.weight, starts=args.starts, iterations=args.iterations, lr=args.lr,
+        physics=args.physics, method=args.method, seed=args.seed, grid=args.grid, spread=args.spread,
+        weights=args.weights, lrs=args.lrs, log=log_line,
+    )
+    files = [write_kerker_study(study, out / "study.json", command=["kerker", *sys.argv[1:]])]
+    files += plot_kerker_study(study.to_dict(), out).values()
+    print("shell  r_core_nm  t_shell_nm   q_fwd   q_back     loss  grid_optimum  gap_%  poly_mean_%")
+    for shell, b in study.best_per_shell.items():
+        g = b.get("grid_optimum", {}).get("loss", float("nan"))
+        print(f"{shell:6s} {b['r_core']:9.2f} {b['t_shell']:11.2f} {b['q_fwd']:7.3f} {b['q_back']:8.4f} "
+              f"{b['loss']:8.4f} {g:13.4f} {b.get('gap_pct', float('nan')):6.3f} "
+              f"{b.get('polydispersity', {}).get('mean_degradation_pct', float('nan')):10.2f}")
+    wrote(*files)
+    return 0
 
 
 def _progress(prefix: str):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kerker.cli._io import add_extrapolate, check_wavelengths, count, material_arg, output_dir, real, wrote
+from kerker.cli._io import add_extrapolate, check_wavelengths, count, log_line, material_arg, output_dir, real, wrote
 
 _UNITS = (
     "Units: radii, thicknesses and wavelengths in nm (vacuum wavelength); the medium is given by its "
@@ -48,19 +48,24 @@ def register(subparsers) -> None:
 
     demo = subparsers.add_parser(
         "demo",
-        help="Kerker-condition demo: gradient descent on exact Mie theory for a Si-core/SiO2-shell particle",
+        help="the end-to-end demo: Mie spectrum, Kerker study, inverse design, lattice; one HTML report",
         description=(
-            "Finds the Si-core/SiO2-shell particle (core radius and shell thickness in 1-100 nm) that minimises "
-            "-Q_fwd + w*Q_back at the design wavelength by batched multi-start gradient descent through the "
-            "exact, differentiable Mie solver; prints the best design and writes its spectra, radiation "
-            "pattern and a JSON record. " + _UNITS
+            "Runs the package end to end on its shipped defaults and writes one self-contained HTML report, "
+            "OUT/report.html, with the raw results beside it: a Mie spectrum of one particle, the Kerker study "
+            "(concurrent latent-space optimizations of -Q_fwd + w*Q_back with a Si core on exact Mie theory, "
+            "checked against each shell's brute-force optimum), the test-set inverse-design comparison on a few "
+            "targets, and the lattice optimization with exact gradients. A few minutes on two CPU cores. " + _UNITS
         ),
     )
-    demo.add_argument("--wavelength", type=real(above=0), default=705.0, help="design wavelength in nm (the paper's)")
-    demo.add_argument("--weight", type=real(), default=1.0, help="backscattering weight w")
-    demo.add_argument("--starts", type=count(1), default=64, help="number of random starts")
-    demo.add_argument("--steps", type=count(1), default=150, help="Adam steps")
-    demo.add_argument("--seed", type=count(0), default=0, help="seed of the random starts (>= 0)")
+    demo.add_argument("--wavelength", type=real(at_least=400.0, at_most=800.0), default=705.0,
+                      help="design wavelength of the Kerker study in nm, 400-800 (the paper's)")
+    demo.add_argument("--weight", type=real(at_least=0.0), default=1.0, help="backscattering weight w")
+    demo.add_argument("--starts", type=count(1), help="concurrent optimizations of the Kerker study (1000; quick 24)")
+    demo.add_argument("--targets", type=count(1), help="targets of the inverse-design comparison (4; quick 1)")
+    demo.add_argument("--generations", type=count(1),
+                      help="generations of Differential Evolution (population 100) in the comparison (40; quick 2)")
+    demo.add_argument("--quick", action="store_true", help="tiny searches (seconds): a first look, or a test")
+    demo.add_argument("--seed", type=count(0), default=0, help="seed of every random draw (>= 0)")
     demo.add_argument("--out", type=Path, default=Path("results/demo"), help="output directory")
     demo.set_defaults(func=_run_demo)
 
@@ -120,44 +125,23 @@ def _print_table(result: dict, every: int = 1) -> None:
 
 
 def _run_demo(args) -> int:
-    from kerker.design import run_directional_study
-    from kerker.materials import material
-    from kerker.report import plot_particle
+    from kerker.report import DemoConfig, run_demo
 
-    core, shell = "Si", "SiO2"
+    given = dict(kerker_starts=args.starts, targets=args.targets, generations=args.generations)
+    options = dict(wavelength=args.wavelength, weight=args.weight, seed=args.seed,
+                   **{k: v for k, v in given.items() if v is not None})
+    config = DemoConfig.quick(**options) if args.quick else DemoConfig(**options)
     out = output_dir(args.out)
-    ranges = [material(name).wavelength_range for name in (core, shell)]
-    lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
-    if not lo <= args.wavelength <= hi:
-        raise ValueError(
-            f"--wavelength must lie in {lo:g}-{hi:g} nm, where the data of both {core} and {shell} exist; received "
-            f"{args.wavelength:g}"
-        )
-    print(
-        f"kerker demo: minimising -Q_fwd + {args.weight:g} Q_back at {args.wavelength:g} nm for a {core} core in a "
-        f"{shell} shell\n  {args.starts} random starts x {args.steps} Adam steps, gradients through exact Mie theory",
-        file=sys.stderr,
-        flush=True,
-    )
-    study = run_directional_study(
-        core,
-        shell,
-        args.wavelength,
-        weight=args.weight,
-        n_starts=args.starts,
-        steps=args.steps,
-        seed=args.seed,
-        out=out,
-    )
-    res, r_core, t_shell = study.optimum, study.r_core, study.t_shell
-    print(
-        f"best design: r_core = {r_core:.2f} nm, t_shell = {t_shell:.2f} nm -> "
-        f"Q_fwd = {res.q_fwd[0]:.4f}, Q_back = {res.q_back[0]:.4f}, "
-        f"Q_fwd/Q_back = {res.q_fwd[0] / res.q_back[0]:.2f}, loss = {res.loss[0]:.4f}"
-    )
-    print(f"{study.n_distinct} distinct local optima (rounded to 1 nm) among {args.starts} starts")
-    title = f"{core} core r = {r_core:.1f} nm, {shell} shell t = {t_shell:.1f} nm"
-    files = plot_particle(study.spectra, out, title=title)
-    _print_table(study.spectra.to_dict(), every=25)
-    wrote(*files.values(), study.record)
+    print(f"kerker demo: Mie spectrum, Kerker study ({config.kerker_starts} starts), inverse design "
+          f"({config.targets} targets), lattice optimization -> {out / 'report.html'}", file=sys.stderr, flush=True)
+    run = run_demo(out, config, log=log_line)
+    best = run.results["Kerker study"]
+    print(f"Kerker study: best shell {best['best_shell']}, r_core = {best['r_core']:.2f} nm, "
+          f"t_shell = {best['t_shell']:.2f} nm -> Q_fwd = {best['q_fwd']:.4f}, Q_back = {best['q_back']:.4f}, "
+          f"loss = {best['loss']:.4f}")
+    for row in run.results["inverse design"]["table"]:
+        print(f"inverse design: {row['method']:16s} rMAE {row['rMAE mean (%)']:.3f} % over {row['targets']} targets, "
+              f"{row['s / target']:.1f} s/target")
+    print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items()))
+    wrote(run.report)
     return 0

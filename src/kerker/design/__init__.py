@@ -4,7 +4,8 @@
 baselines: objectives (:class:`SpectrumMatch`, :class:`Directional`, :class:`Ratio`,
 :class:`Custom`, weighted sums), methods ``"latent"``, ``"enumerate"``, ``"de"``,
 ``"cma"``, physics ``"surrogate"`` or ``"exact"``; every method returns a
-:class:`DesignResult`. :func:`run_inverse_benchmark` is the test-set study (paper Fig. 5-6).
+:class:`DesignResult`. :func:`run_inverse_benchmark` is the test-set study (paper Fig. 5-6);
+:func:`run_kerker_study` the Kerker study (paper Fig. 7, S5-S7).
 
 :func:`optimize_directional` runs batched multi-start gradient descent directly on the
 exact, differentiable Mie solver (no surrogate) for the directional-scattering loss of
@@ -23,6 +24,7 @@ from kerker.design._benchmark import (
 )
 from kerker.design._exact import DirectionalResult, optimize_directional
 from kerker.design._inverse import inverse_design
+from kerker.design._kerker import PAPER_KERKER, KerkerStudy, run_kerker_study, write_kerker_study
 from kerker.design._objectives import Custom, Directional, Objective, Ratio, SpectrumMatch, WeightedSum, read_target_csv
 from kerker.design._particle import ParticleSpectra, RadiationPattern, particle_spectra
 from kerker.design._result import FULL_WAVELENGTH, BestDesign, DesignResult, write_design_json
@@ -31,6 +33,7 @@ from kerker.design._study import DirectionalStudy, run_directional_study
 __all__ = [
     "FULL_WAVELENGTH",
     "PAPER_FIGURES",
+    "PAPER_KERKER",
     "STUDY_METHODS",
     "BestDesign",
     "Custom",
@@ -39,6 +42,7 @@ __all__ = [
     "DirectionalResult",
     "DirectionalStudy",
     "InverseTargets",
+    "KerkerStudy",
     "Objective",
     "ParticleSpectra",
     "RadiationPattern",
@@ -52,6 +56,8 @@ __all__ = [
     "run_directional_study",
     "run_inverse_benchmark",
     "run_inverse_study",
+    "run_kerker_study",
     "summarize_inverse",
     "write_design_json",
+    "write_kerker_study",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -199,8 +199,8 @@ def run_enumerate(problem: Problem, generator=None) -> SearchOutcome:
     rows = n // groups
     screened = 0
     if problem.screen > 1:
-        if per_pair > problem.screen**2:
-            raise ValueError(f"{per_pair} starts per pair exceed the {problem.screen}x{problem.screen} screening grid")
+        # More starts per pair than grid points: the grid grows to hold them (distinct starts).
+        problem = replace(problem, screen=max(problem.screen, math.isqrt(per_pair - 1) + 1))
         u = _grid_starts(problem, pairs, per_pair)
         screened = groups * len(pairs) * problem.screen**2
     else:

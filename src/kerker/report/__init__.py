@@ -1,14 +1,32 @@
 """Plots and reports: read computed results and draw them; no physics is computed here.
 
-Every figure is written through :func:`kerker._artifacts.write_figure_atomic`.
+Every figure is written through :func:`kerker._artifacts.write_figure_atomic`;
+:func:`write_html_report` gathers figures, tables and text into one self-contained HTML page;
+:func:`run_demo` (``kerker demo``) calls the design and lattice studies and reports them in one.
 """
 
+from kerker.report._demo import DemoConfig, DemoRun, run_demo
 from kerker.report._design_plots import (
     plot_design,
     plot_design_history,
     plot_inverse_examples,
     plot_inverse_histograms,
     plot_inverse_study,
+)
+from kerker.report._html import (
+    FigureBlock,
+    Paragraph,
+    Preformatted,
+    Section,
+    TableBlock,
+    write_html_report,
+)
+from kerker.report._kerker_plots import (
+    plot_kerker_best,
+    plot_kerker_lr_study,
+    plot_kerker_optima,
+    plot_kerker_study,
+    plot_kerker_weight_sweep,
 )
 from kerker.report._lattice_plots import (
     plot_lattice_convergence,
@@ -23,6 +41,13 @@ from kerker.report._verify_plots import plot_bridge, plot_contrast_maps, plot_no
 from kerker.report._wgan_plots import plot_latent_lines, plot_pair_counts, plot_wgan_fidelity, plot_wgan_losses
 
 __all__ = [
+    "DemoConfig",
+    "DemoRun",
+    "FigureBlock",
+    "Paragraph",
+    "Preformatted",
+    "Section",
+    "TableBlock",
     "plot_bridge",
     "plot_contrast_maps",
     "plot_design",
@@ -30,6 +55,11 @@ __all__ = [
     "plot_inverse_examples",
     "plot_inverse_histograms",
     "plot_inverse_study",
+    "plot_kerker_best",
+    "plot_kerker_lr_study",
+    "plot_kerker_optima",
+    "plot_kerker_study",
+    "plot_kerker_weight_sweep",
     "plot_latent_lines",
     "plot_lattice_convergence",
     "plot_lattice_figures",
@@ -47,4 +77,6 @@ __all__ = [
     "plot_verification",
     "plot_wgan_fidelity",
     "plot_wgan_losses",
+    "run_demo",
+    "write_html_report",
 ]
