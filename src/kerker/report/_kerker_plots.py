@@ -109,6 +109,8 @@ def plot_kerker_weight_sweep(study: dict, out: str | Path) -> Path:
             ax.plot(w, [np.nan if r is None else r[key] for r in rows], "o-", label=shell, ms=4)
     for ax, label in zip(axes, ("best Q_fwd", "Q_back of the best design", "t_shell of the best design (nm)")):
         ax.set_xscale("log")
+        ax.minorticks_off()
+        ax.set_xticks(w, [f"{x:g}" for x in w])
         ax.set_xlabel("backscattering weight w")
         ax.set_ylabel(label)
     axes[0].legend(frameon=False, fontsize=8)
