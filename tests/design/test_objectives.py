@@ -98,3 +98,25 @@ def test_read_target_csv(tmp_path):
         read_target_csv(tmp_path / "bad.csv")
     with pytest.raises(FileNotFoundError, match="no target file"):
         read_target_csv(tmp_path / "missing.csv")
+
+
+def test_spectrum_match_relative_is_scale_free_and_hand_checked():
+    import torch
+
+    from kerker.design import SpectrumMatch
+
+    wl = [500.0, 600.0]
+    t = np.array([1e-3, 3e-3])
+    q = torch.tensor([[2e-3, 3e-3]], dtype=torch.float64)
+    rel = SpectrumMatch(wl, q_fwd=t, relative=True)
+    # MSE = ((1e-3)^2 + 0) / 2 = 5e-7; target mean square = (1e-6 + 9e-6) / 2 = 5e-6 -> 0.1
+    assert float(rel(q, q)[0]) == pytest.approx(0.1, rel=1e-12)
+    big = SpectrumMatch(wl, q_fwd=1e3 * t, relative=True)
+    assert float(big(1e3 * q, q)[0]) == pytest.approx(0.1, rel=1e-12)  # the same at any scale
+    grouped = SpectrumMatch(wl, q_fwd=np.stack([t, 1e3 * t]), relative=True)
+    np.testing.assert_allclose(grouped(torch.cat([q, 1e3 * q]), torch.cat([q, q])).numpy(), [0.1, 0.1], rtol=1e-12)
+    assert float(SpectrumMatch(wl, q_fwd=t)(q, q)[0]) == pytest.approx(5e-7, rel=1e-12)
+    with pytest.raises(ValueError, match="relative=True needs a q_back target"):
+        SpectrumMatch(wl, q_back=[0.0, 0.0], relative=True)
+    with pytest.raises(ValueError, match="relative must be True or False"):
+        SpectrumMatch(wl, q_fwd=t, relative="yes")

@@ -78,6 +78,8 @@ def register(subparsers) -> None:
     inv.add_argument("--generations", type=count(1), default=250, help="de/cma generations (default 250, the paper's)")
     inv.add_argument("--screen", type=count(1), default=1, help="latent screening factor (default 1: random starts)")
     inv.add_argument("--batch", type=count(1), default=25, help="targets per batch of the gradient methods")
+    inv.add_argument("--relative", action="store_true",
+                     help="match with the scale-free relative MSE (each spectrum's MSE over its target's mean square)")
     inv.add_argument("--seed", type=count(0), default=0, help="seed of the target draw and of the starts")
     inv.add_argument("--out", type=Path, required=True, help="output directory")
     inv.set_defaults(func=_run_benchmark_inverse)
@@ -192,7 +194,8 @@ def _run_benchmark_inverse(args) -> int:
     run_inverse_study(
         data, out, off_grid=off_grid, targets=args.targets, methods=tuple(args.methods.split(",")),
         starts=args.starts, iterations=args.iterations, population=args.population, generations=args.generations,
-        screen=args.screen, batch=args.batch, seed=args.seed, command=["kerker", *sys.argv[1:]],
+        screen=args.screen, batch=args.batch, relative=args.relative, seed=args.seed,
+        command=["kerker", *sys.argv[1:]],
         log=log_line,
     )
     files = plot_inverse_study(out)

@@ -125,9 +125,14 @@ class SpectrumMatch(Objective):
         target row ``g`` (N must be a multiple of G).
     weights : array_like, shape (W,), optional
         Non-negative weight of each wavelength (default 1); the MSE is a weighted mean.
+    relative : bool
+        Divide each spectrum's MSE by the (weighted) mean square of its target, so the
+        loss is scale-free: a weakly scattering target (efficiencies of 1e-3) is matched
+        as closely, in relative terms, as a strong one. The test-set study uses it, since
+        its figure of merit (rMAE) is relative too.
     """
 
-    def __init__(self, wavelength, q_fwd=None, q_back=None, weights=None):
+    def __init__(self, wavelength, q_fwd=None, q_back=None, weights=None, relative: bool = False):
         wl = _wavelengths("wavelength", wavelength)
         order = np.argsort(wl)
         self.wavelength = wl[order]
@@ -152,23 +157,35 @@ class SpectrumMatch(Objective):
             if w.shape != wl.shape or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
                 raise ValueError(f"weights must be {wl.size} finite non-negative numbers, not all 0; got {w.tolist()}")
         self.weights = torch.as_tensor(w[order] / w.sum())
+        if not isinstance(relative, bool):
+            raise ValueError(f"relative must be True or False, got {relative!r}")
+        self.relative = relative
+        self.scales = {}
+        for name, t in self.targets.items():
+            scale = (t**2 * self.weights).sum(-1) if relative else torch.ones(t.shape[:-1], dtype=torch.float64)
+            if relative and not bool((scale > 0).all()):
+                raise ValueError(f"relative=True needs a {name} target that is not zero at every weighted wavelength")
+            self.scales[name] = scale
 
     def evaluate(self, q_fwd, q_back):
         spectra = {"q_fwd": q_fwd, "q_back": q_back}
         n = q_fwd.shape[0]
         total = 0.0
         for name, t in self.targets.items():
+            scale = self.scales[name]
             if t.ndim == 2:
                 if n % t.shape[0]:
                     raise ValueError(f"{n} designs cannot form {t.shape[0]} equal groups, one per target row of {name}")
                 t = t.repeat_interleave(n // t.shape[0], dim=0)
-            total = total + ((spectra[name] - t) ** 2 * self.weights).sum(1)
+                scale = scale.repeat_interleave(n // scale.shape[0], dim=0)
+            total = total + ((spectra[name] - t) ** 2 * self.weights).sum(1) / scale
         return total
 
     def describe(self) -> dict:
         d = super().describe()
         d.update({k: v.tolist() for k, v in self.targets.items()})
         d["weights"] = self.weights.tolist()
+        d["relative"] = self.relative
         return d
 
 
