@@ -1,16 +1,15 @@
 """``kerker demo``: the end-to-end run writes a self-contained report that renders in Chromium."""
 
 import json
-import os
 
 import pytest
 
 from kerker.cli import main
 from kerker.report import DemoConfig
-from kerker.report._browser import find_chromium, render_in_browser
+from kerker.report._browser import render_in_browser
 
 
-def test_demo_quick_writes_a_report_that_renders(tmp_path, capsys):
+def test_demo_quick_writes_a_report_that_renders(tmp_path, capsys, chromium):
     out = tmp_path / "demo"
     argv = ["demo", "--quick", "--starts", "8", "--targets", "1", "--generations", "1", "--out", str(out)]
     assert main(argv) == 0
@@ -28,12 +27,6 @@ def test_demo_quick_writes_a_report_that_renders(tmp_path, capsys):
     assert len(study["optima"]["loss"]) == 8 and study["provenance"]["kerker_version"]
     html = (out / "report.html").read_text()
     assert 'src="http' not in html and "Provenance" in html and "Kerker study" in html
-    try:
-        find_chromium()
-    except FileNotFoundError as err:
-        if os.environ.get("KERKER_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"KERKER_REQUIRE_BROWSER=1 but {err}")
-        pytest.skip(str(err))
     result = render_in_browser(out / "report.html")
     assert result["status"] == "ready", result["stderr"][-2000:]
     assert result["errors"] == 0
@@ -43,7 +36,8 @@ def test_demo_quick_writes_a_report_that_renders(tmp_path, capsys):
 @pytest.mark.parametrize(
     "field, value, words",
     [("wavelength", 1000.0, ["wavelength", "400-800", "1000"]), ("kerker_starts", 0, ["kerker_starts", "0"]),
-     ("targets", 2.5, ["targets", "2.5"]), ("weight", float("nan"), ["weight", "nan"])],
+     ("targets", 2.5, ["targets", "2.5"]), ("weight", float("nan"), ["weight", "nan"]),
+     ("kerker_grid", 1, ["kerker_grid", ">= 2", "1"])],
 )
 def test_demo_config_refuses_bad_values(field, value, words):
     with pytest.raises(ValueError) as err:

@@ -4,7 +4,6 @@ The browser tests skip when no Chromium is found, unless ``KERKER_REQUIRE_BROWSE
 (set by ``.ci/run``), where a missing browser is a failure.
 """
 
-import os
 import re
 
 import pytest
@@ -19,7 +18,7 @@ from kerker.report import (
     TableBlock,
     write_html_report,
 )
-from kerker.report._browser import find_chromium, render_in_browser
+from kerker.report._browser import render_in_browser
 
 EVIL = "<script>alert(1)</script>"
 
@@ -89,17 +88,7 @@ def test_missing_or_non_png_figure_is_refused(tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
-def _need_browser():
-    try:
-        return find_chromium()
-    except FileNotFoundError as err:
-        if os.environ.get("KERKER_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"KERKER_REQUIRE_BROWSER=1 but {err}")
-        pytest.skip(str(err))
-
-
-def test_report_renders_in_headless_chromium(tmp_path):
-    _need_browser()
+def test_report_renders_in_headless_chromium(tmp_path, chromium):
     result = render_in_browser(_report(tmp_path))
     assert result["status"] == "ready", result["stderr"][-2000:]
     assert result["figures_total"] == 2
@@ -107,8 +96,7 @@ def test_report_renders_in_headless_chromium(tmp_path):
     assert result["errors"] == 0
 
 
-def test_broken_figure_is_detected_by_the_browser(tmp_path):
-    _need_browser()
+def test_broken_figure_is_detected_by_the_browser(tmp_path, chromium):
     path = _report(tmp_path)
     text = path.read_text(encoding="utf-8")
     payloads = re.findall(r'src="data:image/png;base64,([^"]+)"', text)

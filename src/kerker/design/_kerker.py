@@ -127,7 +127,6 @@ class KerkerStudy:
     weight_sweep: list = field(default_factory=list)
     lr_study: dict = field(default_factory=dict)
     wall_time: float = 0.0
-    history: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     spectra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -197,9 +196,8 @@ def run_kerker_study(
     """
     if method not in ("latent", "enumerate"):
         raise ValueError(f"method must be 'latent' or 'enumerate' for the Kerker study, got {method!r}")
-    for name, v in (("grid", grid),):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0 or v == 1:
-            raise ValueError(f"{name} must be 0 (skip) or an integer >= 2, got {v!r}")
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 0 or grid == 1:
+        raise ValueError(f"grid must be 0 (skip) or an integer >= 2, got {grid!r}")
     if not (isinstance(spread, (int, float)) and 0 <= spread < 1):
         raise ValueError(f"spread must be a fraction in [0, 1), got {spread!r}")
     log = log or (lambda line: None)
@@ -257,7 +255,7 @@ def run_kerker_study(
               "lr": result.meta["config"]["lr"], "physics": physics, "method": method, "seed": seed, "grid": grid,
               "spread": spread, "weights": [float(w) for w in weights], "lrs": [float(x) for x in lrs],
               "evaluations": int(result.evaluations)}
-    return KerkerStudy(config, optima, best, sweep, lr_study, wall, np.asarray(result.history), spectra)
+    return KerkerStudy(config, optima, best, sweep, lr_study, wall, spectra)
 
 
 def write_kerker_study(study: KerkerStudy, path, *, command=None):

@@ -89,6 +89,9 @@ class DemoConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if isinstance(self.kerker_grid, bool) or not isinstance(self.kerker_grid, int) or self.kerker_grid < 2:
+            raise ValueError(f"kerker_grid must be an integer >= 2 (the report shows each shell's grid optimum), "
+                             f"got {self.kerker_grid!r}")
 
 
 def _particle_section(cfg: DemoConfig, out: Path) -> tuple[Section, dict]:
