@@ -27,7 +27,7 @@ from kerker.materials import (
     load_refractiveindex_yaml,
     material,
 )
-from kerker.materials import _material, _pchip, _refractiveindex
+from kerker.materials import _catalogue, _material, _pchip, _refractiveindex
 
 TABULATED = ("Au", "Ag", "Si", "TiO2")
 FORMULA = ("SiO2", "Si3N4", "ZrO2")
@@ -431,7 +431,7 @@ def test_pchip_table_rejects_bad_knots():
 # -- docs -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [kerker.materials, _material, _pchip, _refractiveindex])
+@pytest.mark.parametrize("module", [kerker.materials, _catalogue, _material, _pchip, _refractiveindex])
 def test_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

@@ -19,12 +19,8 @@ Examples
 """
 
 from kerker.materials._material import EXTRAPOLATION_POLICIES, Material, constant
-from kerker.materials._refractiveindex import (
-    PAPER_MATERIALS,
-    available,
-    load_refractiveindex_yaml,
-    material,
-)
+from kerker.materials._catalogue import PAPER_MATERIALS, available, material
+from kerker.materials._refractiveindex import load_refractiveindex_yaml
 from kerker.materials._table import permittivity_table
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from kerker.materials._material import EXTRAPOLATION_POLICIES
-from kerker.materials._refractiveindex import material
+from kerker.materials._catalogue import material
 
 __all__ = ["permittivity_table"]
 
