@@ -104,3 +104,17 @@ def test_off_grid_wavelength_is_interpolated_for_the_surrogate():
     # 705 nm lies between grid points 704.76 and 711.11 nm of the 64-point grid
     res = inverse_design(Directional(705.0), "latent", "surrogate", starts=4, iterations=2, fix_core="Si")
     assert res.wavelength.tolist() == [705.0]
+
+
+def test_latent_search_leaves_the_generator_and_surrogate_weights_as_they_were():
+    """The descent differentiates the latent vectors only: no weight gets a gradient, and the
+    generator's requires_grad flags are restored afterwards."""
+    from kerker.models import load_generator, load_surrogate
+
+    generator, surrogate = load_generator(), load_surrogate()
+    flags = [p.requires_grad for p in generator.parameters()]
+    inverse_design(Directional(705.0), "latent", "surrogate", starts=8, iterations=3, generator=generator,
+                   surrogate=surrogate)
+    assert [p.requires_grad for p in generator.parameters()] == flags and all(flags)
+    assert all(p.grad is None for p in generator.parameters())
+    assert all(p.grad is None for p in surrogate.parameters())

@@ -117,3 +117,40 @@ def test_schedules():
     assert 0 < cosine.lr_factor(19) < 0.01
     with pytest.raises(TypeError, match="init_from must be a checkpoint path"):
         SurrogateTrainConfig(init_from=3)
+
+
+def _trained_like(net: ResNet1D) -> ResNet1D:
+    """Non-trivial batch-norm statistics and affine parameters, as after training."""
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm1d):
+                m.running_mean.copy_(torch.randn(m.num_features, generator=gen))
+                m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+                m.weight.copy_(torch.randn(m.num_features, generator=gen))
+                m.bias.copy_(torch.randn(m.num_features, generator=gen))
+    return net.eval()
+
+
+def test_resnet_folded_is_the_same_function_with_frozen_weights():
+    """Batch norms folded into the convolutions: same outputs and input gradients (to float32
+    rounding), no batch norm left, no weight requiring a gradient, the original untouched."""
+    net = _trained_like(ResNet1D(ResNetConfig(channels=(16, 12, 8), blocks_per_group=2)))
+    folded = net.folded()
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in folded.modules())
+    assert not any(p.requires_grad for p in folded.parameters())
+    assert all(p.requires_grad for p in net.parameters())
+    assert any(isinstance(m, torch.nn.BatchNorm1d) for m in net.modules())
+    x = torch.randn(7, 16, dtype=torch.float32)
+    grads = []
+    for model in (net, folded):
+        xx = x.clone().requires_grad_(True)
+        out = model(xx)
+        out.square().sum().backward()
+        grads.append((out.detach(), xx.grad))
+    (out_a, g_a), (out_b, g_b) = grads
+    scale = out_a.abs().max()
+    assert scale > 0.1  # the statistics above make the check non-trivial
+    torch.testing.assert_close(out_b, out_a, rtol=0, atol=1e-5 * float(scale))
+    torch.testing.assert_close(g_b, g_a, rtol=0, atol=1e-5 * float(g_a.abs().max()))
+    assert all(p.grad is None for p in folded.parameters())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -132,8 +133,26 @@ def decode_with(generator, z, fix_core, fix_shell, problem: Problem):
     return p_core, p_shell, r, t
 
 
+@contextmanager
+def _frozen(module: torch.nn.Module):
+    """The module's weights do not require gradients inside the block (restored after), so the
+    backward passes of the descent compute the latent vectors' gradients only."""
+    flags = [(p, p.requires_grad) for p in module.parameters()]
+    module.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
+
+
 def run_latent(problem: Problem, generator) -> SearchOutcome:
     """N latent vectors through the generator, optimised concurrently with Adam (Soun et al., Sec. II.E)."""
+    with _frozen(generator):
+        return _run_latent(problem, generator)
+
+
+def _run_latent(problem: Problem, generator) -> SearchOutcome:
     m = len(problem.materials)
     fix_core = int(problem.core_choices[0]) if problem.core_choices.size == 1 else None
     fix_shell = int(problem.shell_choices[0]) if problem.shell_choices.size == 1 else None

@@ -11,6 +11,8 @@ only :mod:`kerker.models.checkpoint`, not the trainer.
 
 from __future__ import annotations
 
+import copy
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -160,11 +162,29 @@ class Surrogate(nn.Module):
         -------
         Tensor, shape (P, 2, W)
         """
+        network = self.network if self.network.training else self._inference_network()
         if self.arch == "resnet":
-            return self.network(design)
+            return network(design)
         if wavelength is None:
             wavelength = self.preprocessing.scale_wavelength(torch.as_tensor(self.preprocessing.wavelength))
-        return self.network(design, wavelength.to(design.dtype))
+        return network(design, wavelength.to(design.dtype))
+
+    def _inference_network(self) -> nn.Module:
+        """What :meth:`forward` runs in eval mode: a frozen copy of the network (the ResNet's
+        batch norms folded into its convolutions, :meth:`ResNet1D.folded`), rebuilt whenever a
+        weight or buffer of :attr:`network` changes (in place, in dtype or in device).
+
+        Frozen weights mean a backward pass computes input gradients only. The copy is kept
+        outside the module's state, so checkpoints and ``state_dict`` are unchanged.
+        """
+        state = tuple((id(t), t._version, t.data_ptr(), t.dtype)
+                      for t in itertools.chain(self.network.parameters(), self.network.buffers()))
+        cached = self.__dict__.get("_inference_cache")
+        if cached is None or cached[0] != state:
+            net = (self.network.folded() if isinstance(self.network, ResNet1D)
+                   else copy.deepcopy(self.network).eval().requires_grad_(False))
+            cached = self.__dict__["_inference_cache"] = (state, net)
+        return cached[1]
 
     def encode(self, designs: Designs, *, check_range: bool = True) -> torch.Tensor:
         """Preprocessed design vectors of ``designs``, shape (P, 2 + 2M), float32 (differentiable for torch input)."""
