@@ -18,28 +18,30 @@ covariance law (§3); the reduction map is never differentiated.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from kerker.lattice._eisenstein import check_tol, reshape, ring_at
-from kerker.lattice._reduction import Reduction, as_tau_array, check_finite, reduce_flat, transport
-from kerker.lattice._series import EPS, QSeries, qseries
+from kerker.lattice._arith import flog, jdiv, jmul, to_numpy_complex
+from kerker.lattice._eisenstein import check_tol, reshape, scalar_result
+from kerker.lattice._reduction import (
+    Reduced,
+    as_tau_array,
+    check_finite,
+    check_finite_one,
+    reduce_flat,
+    reduce_one,
+    scalar_tau,
+    transport,
+)
+from kerker.lattice._raised import _G_NORM, _raised, raised_at, raised_keys  # noqa: F401 (_raised: docs)
+from kerker.lattice._series import EPS, QSeries, SeriesSpec, qseries, series_spec
 
 ZETA3 = 1.2020569031595942853997381615114499907649862923405
 EULER_GAMMA = 0.57721566490153286060651209008240243104215933593992
-PI = np.pi
-# G_n = 2 zeta(n) E_n for even n >= 4 (zeta(n) = |B_n| (2 pi)^n / (2 n!)), G2 = (pi^2/3) E2.
-_G_NORM = {
-    2: PI**2 / 3.0,
-    4: PI**4 / 45.0,
-    6: 2.0 * PI**6 / 945.0,
-    8: PI**8 / 4725.0,
-    10: 2.0 * PI**10 / 93555.0,
-    12: 2.0 * 691.0 * PI**12 / 638512875.0,
-    14: 4.0 * PI**14 / 18243225.0,
-}
+PI = math.pi
 SUMMATIONS = ("disk", "rows", "columns")
 METHODS = ("series", "richardson")
 # Raising beyond this many steps loses digits to cancellation between derivative orders.
@@ -82,11 +84,30 @@ class BasisResult:
 def check_sum_index(n, l, method: str = "series", summation: str = "disk") -> tuple[int, int]:
     """Validate ``(n, l, method, summation)``; return ``(n, l)`` as ints.
 
+    A valid combination is remembered (keyed with the argument types, so ``2.0`` or
+    ``True`` never pass for ``2``); anything else is checked, and refused, every time.
+
     Raises
     ------
     ValueError
         Naming the argument, the rule and the received value.
     """
+    key = (type(n), n, type(l), l, method, summation)
+    try:
+        got = _VALID_INDEX.get(key)
+    except TypeError:  # unhashable arguments: the checks below refuse them
+        got = key = None
+    if got is None:
+        got = _check_sum_index(n, l, method, summation)
+        if key is not None:
+            _VALID_INDEX[key] = got
+    return got
+
+
+_VALID_INDEX: dict = {}
+
+
+def _check_sum_index(n, l, method, summation) -> tuple[int, int]:
     for name, v in (("n", n), ("l", l)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise ValueError(f"{name}: must be an integer; received {name}={v!r} of type {type(v).__name__}")
@@ -121,188 +142,155 @@ def check_sum_index(n, l, method: str = "series", summation: str = "disk") -> tu
 
 
 # ----------------------------------------------------------------------------------------
-# Raised (holomorphic-based) sector: expressions sum_{s,r} c[s,r] y^s H_r, H_0 = 1,
-# H_{r+1} = (d/dtau)^r P with P = G_n (or G2 for n = 2).
-# ----------------------------------------------------------------------------------------
-
-
-def _expr_d(expr: dict) -> dict:
-    """Wirtinger ``d`` of an expression: ``d y^s = -(i/2) s y^(s-1)``, ``d H_r = H_{r+1}``."""
-    out: dict = {}
-    for (s, r), c in expr.items():
-        if s:
-            out[(s - 1, r)] = out.get((s - 1, r), 0.0) + c * s * (-0.5j)
-        if r >= 1:
-            out[(s, r + 1)] = out.get((s, r + 1), 0.0) + c
-    return out
-
-
-def _expr_dbar(expr: dict) -> dict:
-    """Wirtinger ``dbar`` of an expression: only ``y^s`` contributes, ``+(i/2) s y^(s-1)``."""
-    return {(s - 1, r): c * s * 0.5j for (s, r), c in expr.items() if s}
-
-
-@lru_cache(maxsize=None)
-def _raised(n: int, steps: int) -> tuple[dict, dict, dict]:
-    """Expressions of ``S(n, -n - 2 steps)`` and of its ``d`` and ``dbar`` (docs/lattice-math.md §4b)."""
-    expr = {(0, 1): 1.0 + 0j}
-    if n == 2:
-        expr[(-1, 0)] = -PI + 0j  # G2* = G2 - pi / y
-    alpha = n
-    for _ in range(steps):
-        dexpr = _expr_d(expr)
-        new = dict(expr)
-        for (s, r), c in dexpr.items():
-            new[(s + 1, r)] = new.get((s + 1, r), 0.0) + c * 2j / alpha
-        expr = new
-        alpha += 1
-    return expr, _expr_d(expr), _expr_dbar(expr)
-
-
-def _holomorphic_derivatives(n: int, max_order: int, qs: QSeries):
-    """``H_r`` for ``r = 0..max_order+1`` at reduced points, with error bounds."""
-    norm = _G_NORM[n]
-    ones = np.ones_like(qs.e2)
-    values, errs = [ones], [np.zeros(qs.y.shape)]
-    for r in range(max_order + 1):
-        v, _, e = ring_at(n, r, qs, with_d=False)
-        scale = norm * (2j * PI) ** r
-        values.append(scale * v)
-        errs.append(abs(scale) * e)
-    return values, errs
-
-
-def _eval_expr(expr: dict, y, hvals, herrs):
-    value = np.zeros_like(hvals[0])
-    err = np.zeros(y.shape)
-    for (s, r), c in expr.items():
-        ys = y**s
-        value = value + c * ys * hvals[r]
-        err = err + abs(c) * ys * (herrs[r] + 8.0 * EPS * np.abs(hvals[r]))
-    return value, err
-
-
-def _raised_at(n: int, l: int, red: Reduction, qs: QSeries):
-    """``S(n, l)`` for ``l <= -n`` (n >= 4) or ``l <= -2`` (n = 2, disk) at ``tau``."""
-    steps = (-l - n) // 2
-    expr, dexpr, dbexpr = _raised(n, steps)
-    max_order = max(r for (_, r) in dexpr) - 1 if dexpr else 0
-    hvals, herrs = _holomorphic_derivatives(n, max(max_order, 0), qs)
-    y = qs.y
-    value, err = _eval_expr(expr, y, hvals, herrs)
-    d, _ = _eval_expr(dexpr, y, hvals, herrs)
-    dbar, _ = _eval_expr(dbexpr, y, hvals, herrs) if dbexpr else (np.zeros_like(value), None)
-    return transport(red, (n - l) // 2, (n + l) // 2, value, d, dbar, err)
-
-
-# ----------------------------------------------------------------------------------------
 # Non-reducible S(4, 0), S(4, -2) (docs/lattice-math.md §4e) and the Kronecker monopole (§4d).
 # ----------------------------------------------------------------------------------------
 
 
-def _nonreducible_at(l: int, red: Reduction, qs: QSeries):
+# constant factors of the L-sum series (docs/lattice-math.md §4e), formed once
+_G0 = PI**4 / 45.0
+_PZ, _PZ05, _PZ15 = PI * ZETA3, 0.5 * PI * ZETA3, 1.5 * PI * ZETA3
+_2P, _3P, _2P2, _4P2, _4P3 = 2.0 * PI, 3.0 * PI, 2.0 * PI**2, 4.0 * PI**2, 4.0 * PI**3
+
+
+def _nonreducible_parts(qs: QSeries) -> tuple:
+    """The terms ``S(4, 0)`` and ``S(4, -2)`` share, formed once per q-series (memoised on it)."""
+    if qs.memo is None:
+        qs.memo = {}
+    parts = qs.memo.get("nonreducible")
+    if parts is None:
+        y = qs.y
+        y2, y3 = y * y, y * y * y
+        l0, l1, l2 = qs.l0, qs.l1, qs.l2
+        l0r = l0.real
+        t1r = _4P2 / y2 * l1.real
+        t2 = _4P3 / y * l2
+        t1 = _2P2 / y2 * l1
+        # S(4,0) - S(4,-2), summed without the common pi^4/45 (no cancellation)
+        diff = _PZ15 / y3 + t2 + t1r + t1 + _3P / y3 * l0r
+        parts = qs.memo["nonreducible"] = (y, y2, y3, l0r, t1r, t2, t1, diff)
+    return parts
+
+
+def s4m2_reduced(qs: QSeries):
+    """``S(4, -2)`` at the reduced point, and its part beyond ``pi^4/45`` (docs/lattice-math.md §4e)."""
+    y, y2, y3, l0r, t1r, t2, t1, diff = _nonreducible_parts(qs)
+    tail = -_PZ05 / y3 - t2 - t1 - PI / y3 * l0r
+    return _G0 + tail, tail
+
+
+def nonreducible_at(l: int, red: Reduced, qs: QSeries):
     """``S(4, 0)`` or ``S(4, -2)`` at ``tau`` from the L-sums at the reduced point."""
-    y = qs.y
-    y2, y3 = y * y, y * y * y
-    l0, l1, l2 = qs.l0, qs.l1, qs.l2
-    g0 = PI**4 / 45.0
-    # S(4,0) - S(4,-2), summed without the common pi^4/45 (no cancellation)
-    diff = (
-        1.5 * PI * ZETA3 / y3
-        + 4.0 * PI**3 / y * l2
-        + 4.0 * PI**2 / y2 * l1.real
-        + 2.0 * PI**2 / y2 * l1
-        + 3.0 * PI / y3 * l0.real
-    )
+    y, y2, y3, l0r, t1r, t2, t1, diff = _nonreducible_parts(qs)
     if l == 0:
-        value = g0 + PI * ZETA3 / y3 + 4.0 * PI**2 / y2 * l1.real + 2.0 * PI / y3 * l0.real
-        d = 1j / y * diff
-        dbar = np.conj(d)
-        mag = g0 + PI * ZETA3 / y3 + 4.0 * PI**2 / y2 * np.abs(l1) + 2.0 * PI / y3 * np.abs(l0)
-        err = 4.0 * PI**2 / y2 * qs.l1_err + 2.0 * PI / y3 * qs.l0_err + 8.0 * EPS * mag
+        value = _G0 + _PZ / y3 + t1r + _2P / y3 * l0r
+        d = (diff / y) * 1j
+        dbar = d.conjugate()
+        mag = _G0 + _PZ / y3 + _4P2 / y2 * abs(qs.l1) + _2P / y3 * abs(qs.l0)
+        err = _4P2 / y2 * qs.l1_err + _2P / y3 * qs.l0_err + 8.0 * EPS * mag
     else:
-        tail = -0.5 * PI * ZETA3 / y3 - 4.0 * PI**3 / y * l2 - 2.0 * PI**2 / y2 * l1 - PI / y3 * l0.real
-        value = g0 + tail
-        g4_minus = g0 * (qs.e4 - 1.0)  # G4 - pi^4/45
-        d = 1.5j / y * (tail - g4_minus)
-        dbar = 0.5j / y * diff
-        mag = (
-            g0
-            + 0.5 * PI * ZETA3 / y3
-            + 4.0 * PI**3 / y * np.abs(l2)
-            + 2.0 * PI**2 / y2 * np.abs(l1)
-            + PI / y3 * np.abs(l0)
-        )
-        err = 4.0 * PI**3 / y * qs.l2_err + 2.0 * PI**2 / y2 * qs.l1_err + PI / y3 * qs.l0_err + 8.0 * EPS * mag
-    return transport(red, (4 - l) // 2, (4 + l) // 2, value.astype(complex), d, dbar, err)
+        value, tail = s4m2_reduced(qs)
+        g4_minus = _G0 * (qs.e4 - 1.0)  # G4 - pi^4/45
+        d = ((tail - g4_minus) / y) * 1.5j
+        dbar = (diff / y) * 0.5j
+        mag = _G0 + _PZ05 / y3 + _4P3 / y * abs(qs.l2) + _2P2 / y2 * abs(qs.l1) + PI / y3 * abs(qs.l0)
+        err = _4P3 / y * qs.l2_err + _2P2 / y2 * qs.l1_err + PI / y3 * qs.l0_err + 8.0 * EPS * mag
+    return transport(red, (4 - l) // 2, (4 + l) // 2, value, d, dbar, err)
 
 
-def _kronecker_at(red: Reduction, qs: QSeries):
+def _kronecker_at(red: Reduced, qs: QSeries):
     """``S_reg(2, 0)`` at ``tau``: Kronecker's first limit formula and its anomalous law."""
     y = qs.y
-    log_term = EULER_GAMMA - np.log(2.0 * y)
+    log_term = EULER_GAMMA - flog(2.0 * y)
     value = PI**2 / 3.0 + 2.0 * PI / y * log_term + 4.0 * PI / y * qs.kron.real
     # S_reg - G2* without the common pi^2/3: pi^2/3 (1 - E2) = 8 pi^2 sum m q^m/(1-q^m)
     minus_g2s = PI**2 / 3.0 * (1.0 - qs.e2) + 2.0 * PI / y * log_term + 4.0 * PI / y * qs.kron.real + PI / y
-    d = 0.5j / y * minus_g2s + 0.5j * PI / (y * y)
-    mag = PI**2 / 3.0 + 2.0 * PI / y * (np.abs(log_term) + 1.0) + 4.0 * PI / y * np.abs(qs.kron)
+    d = ((minus_g2s + PI / y) / y) * 0.5j  # (i/2y) (S_reg - G2*) + i pi / (2 y^2)
+    mag = PI**2 / 3.0 + 2.0 * PI / y * (abs(log_term) + 1.0) + 4.0 * PI / y * abs(qs.kron)
     err = 4.0 * PI / y * qs.kron_err + 8.0 * EPS * mag
-    v, dd, _, e = transport(red, 1, 1, value.astype(complex), d, np.conj(d), err)
+    v, dd, _, e = transport(red, 1, 1, value, d, d.conjugate(), err)
     # anomalous part -(2 pi / y) log|j| and its derivative (docs/lattice-math.md §3)
     y0 = red.y
-    logj = np.log(np.abs(red.j))
+    logj = flog(abs(red.j))
     v = v.real - 2.0 * PI / y0 * logj
-    dd = dd - 1j * PI * logj / (y0 * y0) - PI * red.c / (y0 * red.j)
-    e = e + 8.0 * EPS * 2.0 * PI / y0 * (np.abs(logj) + 1.0)
-    return v.astype(complex), dd, np.conj(dd), e
+    dd = dd - jmul(1j * PI, logj) / (y0 * y0) - PI * red.cz / (y0 * red.j)
+    e = e + 8.0 * EPS * 2.0 * PI / y0 * (abs(logj) + 1.0)
+    return v, dd, dd.conjugate(), e
 
 
-def _weight2_at(l: int, summation: str, red: Reduction, qs: QSeries):
+def _weight2_at(l: int, summation: str, red: Reduced, qs: QSeries):
     """``S(2, -2)`` in the requested summation order."""
-    value, d, dbar, err = _raised_at(2, -2, red, qs)
+    value, d, dbar, err = raised_at(2, -2, red, qs)
     if summation == "disk":
         return value, d, dbar, err
     y = red.y
     value = value + PI / y  # G2 = G2* + pi / y
-    d = d + 0.5j * PI / (y * y)
-    dbar = dbar - 0.5j * PI / (y * y)
+    d = d + jdiv(0.5j * PI, y * y)
+    dbar = dbar - jdiv(0.5j * PI, y * y)
     err = err + 4.0 * EPS * PI / y
     if summation == "columns":
         tau = red.tau
         value = value - 2j * PI / tau
         d = d + 2j * PI / (tau * tau)
-        err = err + 4.0 * EPS * 2.0 * PI / np.abs(tau)
+        err = err + 4.0 * EPS * 2.0 * PI / abs(tau)
     return value, d, dbar, err
 
 
-def needed_series(elements) -> frozenset:
-    """Which q-series must meet the tolerance for the sums ``elements`` (list of (n, l))."""
+@lru_cache(maxsize=None)
+def sum_spec(n: int, l: int) -> SeriesSpec:
+    """The :class:`~kerker.lattice._series.SeriesSpec` of ``S(n, l)`` alone (cached)."""
+    return series_spec(needed_series([(n, l)]))
+
+
+def needed_series(elements) -> tuple:
+    """The q-series that the sums ``elements`` (list of (n, l)) use, sorted; each meets the tolerance."""
+    return _needed_series(tuple((int(n), int(l)) for n, l in elements))
+
+
+@lru_cache(maxsize=None)
+def _needed_series(elements: tuple) -> tuple:
     keys = set()
     for n, l in elements:
         if (n, l) == (2, 0):
-            keys |= {"kron", "e2", "e4"}
+            keys |= {"kron", "e2"}
         elif n == 4 and abs(l) <= 2:
             keys |= {"l0", "l1", "l2"} | ({"e4"} if l else set())
         else:
-            keys |= {"e2", "e4", "e6"}
-    return frozenset(keys)
+            keys |= set(raised_keys(n, -abs(l)))
+    return tuple(sorted(keys))
 
 
-def basis_arrays(n: int, l: int, red: Reduction, qs: QSeries, summation: str = "disk"):
+def basis_arrays(n: int, l: int, red: Reduced, qs: QSeries, summation: str = "disk"):
     """Value, ``d``, ``dbar`` and error bound of ``S(n, l)`` at the unreduced points.
 
-    Inputs are validated by the caller (:func:`check_sum_index`); arrays are flat.
+    One point (Python numbers) or a batch (CArray / float64 arrays), the same kernels;
+    the value is real for ``(2, 0)``. Inputs are validated by the caller
+    (:func:`check_sum_index`).
     """
     if l > 0:  # S(n, l) = conj S(n, -l); d S(n, l) = conj(dbar S(n, -l))
         v, d, db, e = basis_arrays(n, -l, red, qs, summation)
-        return np.conj(v), np.conj(db), np.conj(d), e
+        return v.conjugate(), db.conjugate(), d.conjugate(), e
     if (n, l) == (2, 0):
         return _kronecker_at(red, qs)
     if (n, l) == (2, -2):
         return _weight2_at(l, summation, red, qs)
     if n == 4 and l in (0, -2):
-        return _nonreducible_at(l, red, qs)
-    return _raised_at(n, l, red, qs)
+        return nonreducible_at(l, red, qs)
+    return raised_at(n, l, red, qs)
+
+
+def _result_one(z: complex, numpy_out: bool, what: str, v, d, db, e) -> BasisResult:
+    """The scalar path's :class:`BasisResult` (after the same finiteness check)."""
+    check_finite_one(z, what, v, d, db, e)
+    return scalar_result(BasisResult, numpy_out, value=complex(v), d=complex(d), dbar=complex(db), error_bound=float(e))
+
+
+def _result_batch(flat: np.ndarray, shape: tuple, what: str, v, d, db, e) -> BasisResult:
+    """The batched path's :class:`BasisResult` (complex128 / float64 arrays of ``shape``)."""
+    v, d, db = to_numpy_complex(v), to_numpy_complex(d), to_numpy_complex(db)
+    check_finite(flat, what, v, d, db, e)
+    return BasisResult(
+        value=reshape(v, shape), d=reshape(d, shape), dbar=reshape(db, shape), error_bound=reshape(e, shape)
+    )
 
 
 def lattice_sum(
@@ -312,6 +300,10 @@ def lattice_sum(
 
     The sum runs over ``w = m + n' tau``, ``(m, n') != (0, 0)`` (unit first period,
     dimensionless). For physical sums at fixed cell area use :func:`fixed_area_sum`.
+    One number (a Python or NumPy scalar, or a 0-d array) takes the scalar path: the same
+    kernels on Python ``complex``/``float`` instead of arrays, with results equal bit for
+    bit to that point's entry of a batched call (values, derivatives, bounds, errors).
+    ``method="richardson"`` always runs on arrays.
 
     Parameters
     ----------
@@ -342,7 +334,9 @@ def lattice_sum(
     -------
     BasisResult
         ``value``, ``d`` (``= d/dtau`` Wirtinger), ``dbar``, ``error_bound``; shape of
-        ``tau``. Real gradients: ``grad_x = d + dbar``, ``grad_y = i (d - dbar)``.
+        ``tau``: ndarrays for an array, Python ``complex``/``float`` for a Python or NumPy scalar,
+        NumPy scalars (``complex128``/``float64``) for a 0-d array. Real gradients: ``grad_x = d + dbar``,
+        ``grad_y = i (d - dbar)``.
 
     Raises
     ------
@@ -362,23 +356,26 @@ def lattice_sum(
     """
     n, l = check_sum_index(n, l, method, summation)
     tol = check_tol(tol)
+    what = f"S({n}, {l})"
+    one = scalar_tau(tau) if method == "series" else None
+    if one is not None:  # the scalar path: Python numbers, no arrays (same results)
+        red = reduce_one(one[0])
+        qs = qseries(red.tau_f, tol, sum_spec(n, l))
+        return _result_one(*one, what, *basis_arrays(n, l, red, qs, summation))
     flat, shape = as_tau_array(tau)
     if method == "richardson":
         from kerker.lattice._richardson import richardson_arrays
 
-        v, d, db, e = richardson_arrays(l, flat)
-    else:
-        red = reduce_flat(flat)
-        qs = qseries(red.tau_f, tol, needed_series([(n, l)]))
-        v, d, db, e = basis_arrays(n, l, red, qs, summation)
-    check_finite(flat, f"S({n}, {l})", v, d, db, e)
-    return BasisResult(
-        value=reshape(v, shape), d=reshape(d, shape), dbar=reshape(db, shape), error_bound=reshape(e, shape)
-    )
+        return _result_batch(flat, shape, what, *richardson_arrays(l, flat))
+    red = reduce_flat(flat)
+    qs = qseries(red.tau_f, tol, sum_spec(n, l))
+    return _result_batch(flat, shape, what, *basis_arrays(n, l, red, qs, summation))
 
 
 def basis(tau, tol: float = 1e-16, elements=STANDARD_BASIS) -> dict:
     """Evaluate several basis elements sharing one reduction and one set of q-series.
+
+    One number takes the scalar path (as :func:`lattice_sum`).
 
     Parameters
     ----------
@@ -392,18 +389,16 @@ def basis(tau, tol: float = 1e-16, elements=STANDARD_BASIS) -> dict:
     Returns
     -------
     dict
-        ``{(n, l): BasisResult}``, each with the shape of ``tau``.
+        ``{(n, l): BasisResult}``, each with the shape of ``tau`` (types as :func:`lattice_sum`).
     """
     checked = [check_sum_index(n, l) for n, l in elements]
     tol = check_tol(tol)
+    one = scalar_tau(tau)
+    if one is not None:  # the scalar path (same results as the batched one)
+        red = reduce_one(one[0])
+        qs = qseries(red.tau_f, tol, series_spec(needed_series(checked)))
+        return {(n, l): _result_one(*one, f"S({n}, {l})", *basis_arrays(n, l, red, qs)) for n, l in checked}
     flat, shape = as_tau_array(tau)
     red = reduce_flat(flat)
-    qs = qseries(red.tau_f, tol, needed_series(checked))
-    out = {}
-    for n, l in checked:
-        v, d, db, e = basis_arrays(n, l, red, qs)
-        check_finite(flat, f"S({n}, {l})", v, d, db, e)
-        out[(n, l)] = BasisResult(
-            value=reshape(v, shape), d=reshape(d, shape), dbar=reshape(db, shape), error_bound=reshape(e, shape)
-        )
-    return out
+    qs = qseries(red.tau_f, tol, series_spec(needed_series(checked)))
+    return {(n, l): _result_batch(flat, shape, f"S({n}, {l})", *basis_arrays(n, l, red, qs)) for n, l in checked}

@@ -6,15 +6,29 @@ laws back to tau, E2's quasi-modular term), §5 (Ramanujan's identities).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from kerker.lattice import _ring
-from kerker.lattice._reduction import Reduction, as_tau_array, check_finite, reduce_flat, transport
-from kerker.lattice._series import CUSP_IMAG, EPS, QSeries, qseries
+from kerker.lattice._arith import to_numpy_complex
+from kerker.lattice._reduction import (
+    Reduced,
+    as_tau_array,
+    check_finite,
+    check_finite_one,
+    reduce_flat,
+    reduce_one,
+    scalar_tau,
+    transport,
+)
+from kerker.lattice._series import CUSP_IMAG, EPS, QSeries, qseries, series_spec
 
-TWO_PI_I = 2j * np.pi
+TWO_PI_I = 2j * math.pi
+_EPS4 = 4.0 * EPS
+_SIX_I_PI = 6j / math.pi
 
 
 @dataclass(frozen=True)
@@ -53,53 +67,101 @@ def reshape(arr, shape):
     return np.reshape(arr, shape)[()]
 
 
-def _shifted_at(k: int, order: int, qs: QSeries, cusp: np.ndarray):
-    """``D^order E_k`` (``order >= 1``) at the points ``cusp`` from ``E - 1``, with its bound."""
-    poly, mag_poly = _ring.shifted_derivative(k, order)
-    eps = tuple(v[cusp] for v in qs.e_shift)
-    value, _, err = _ring.evaluate(poly, *eps, tuple(v[cusp] for v in qs.e_shift_err))
-    mag, _ = _ring.evaluate(mag_poly, *(np.abs(v) for v in eps))
+def scalar_result(cls, numpy_out: bool, **fields):
+    """A frozen result dataclass of the scalar path, built without its per-field ``__setattr__``.
+
+    ``fields`` are Python numbers (complex, or float for ``error_bound``/real values);
+    with ``numpy_out`` they become NumPy scalars. The instance is an ordinary frozen
+    dataclass instance (equality, repr, immutability unchanged).
+    """
+    if numpy_out:
+        kinds = {float: np.float64, complex: np.complex128}
+        fields = {k: kinds[type(v)](v) if type(v) in kinds else v for k, v in fields.items()}
+    result = object.__new__(cls)
+    result.__dict__.update(fields)
+    return result
+
+
+def _shifted_at(k: int, order: int, qs: QSeries, with_err: bool = True):
+    """``D^order E_k`` (``order >= 1``) from ``E - 1``, with its bound (``None`` without ``with_err``)."""
+    poly, mag_poly, rounding = _ring.compiled_shifted(k, order)
+    eps = qs.e_shift
+    if not with_err:
+        return poly(*eps)[0], None
+    value, _, err = poly(*eps, qs.e_shift_err)
+    mag, _ = mag_poly(*(None if v is None else abs(v) for v in eps))
     # coefficient rounding (float64 coefficients, binomial sums) and the evaluation itself
-    return value, err + 4.0 * EPS * (len(poly) + _ring.degree(poly) + 1.0) * mag.real
+    return value, err + _EPS4 * rounding * mag
 
 
-def ring_at(k: int, order: int, qs: QSeries, with_d: bool = True):
+def plain_at(k: int, order: int, qs: QSeries, with_err: bool = True):
+    """``D^order E_k`` from the plain polynomial (below the cusp), with its bound (``None`` without ``with_err``)."""
+    f, deg1 = _ring.compiled_derivative(k, order)
+    if not with_err:
+        return f(qs.e2, qs.e4, qs.e6)[0], None
+    value, mag, err = f(qs.e2, qs.e4, qs.e6, qs.e_err)
+    return value, err + _EPS4 * deg1 * mag
+
+
+@lru_cache(maxsize=None)
+def ring_keys(k: int, max_order: int) -> tuple:
+    """The q-series that ``D^r E_k``, ``r <= max_order``, need (:func:`_ring.variables`), sorted."""
+    keys = frozenset()
+    for r in range(max_order + 1):
+        keys |= _ring.variables(_ring.eisenstein_derivative(k, r))
+    return tuple(sorted(keys))
+
+
+def ring_at(k: int, order: int, qs: QSeries, with_d: bool = True, with_err: bool = True):
     """``D^order E_k`` at reduced points with its error bound (and ``d/dtau`` of it).
 
     Returns ``value, d, err``; ``d = 2 pi i D^(order+1) E_k`` or ``None``. Up the cusp
     (``Im tau_f > CUSP_IMAG``, where ``|q| < 2^-53``) the derivatives ``D^r E_k``,
     ``r >= 1``, are evaluated in ``E - 1`` (:func:`_ring.shifted_derivative`), which keeps
-    their relative accuracy as ``q -> 0``.
+    their relative accuracy as ``q -> 0``. One point takes one branch; a batch evaluates
+    the points up the cusp apart, with the same kernels. Without ``with_err`` the bound
+    is ``None`` (and the series' bounds are not needed).
     """
-    poly = _ring.eisenstein_derivative(k, order)
-    value, mag, err = _ring.evaluate(poly, qs.e2, qs.e4, qs.e6, qs.e_err)
-    err = err + 4.0 * EPS * (_ring.degree(poly) + 1.0) * mag
+    if type(qs.y) is float:
+        cusp = qs.y > CUSP_IMAG
+        value, err = _shifted_at(k, order, qs, with_err) if order >= 1 and cusp else plain_at(k, order, qs, with_err)
+        if not with_d:
+            return value, None, err
+        if cusp:
+            dvalue, _ = _shifted_at(k, order + 1, qs)
+        else:
+            dvalue, _ = _ring.compiled_derivative(k, order + 1)[0](qs.e2, qs.e4, qs.e6)
+        return value, TWO_PI_I * dvalue, err
+    value, err = plain_at(k, order, qs, with_err)
     cusp = np.flatnonzero(qs.y > CUSP_IMAG)
-    if order >= 1 and cusp.size:
-        value[cusp], err[cusp] = _shifted_at(k, order, qs, cusp)
+    sub = qs.take(cusp) if cusp.size else None
+    if order >= 1 and sub is not None:
+        value[cusp], sub_err = _shifted_at(k, order, sub, with_err)
+        if with_err:
+            err[cusp] = sub_err
     if not with_d:
         return value, None, err
-    dvalue, _ = _ring.evaluate(_ring.eisenstein_derivative(k, order + 1), qs.e2, qs.e4, qs.e6)
-    if cusp.size:
-        dvalue[cusp], _ = _shifted_at(k, order + 1, qs, cusp)
+    dvalue, _ = _ring.compiled_derivative(k, order + 1)[0](qs.e2, qs.e4, qs.e6)
+    if sub is not None:
+        dvalue[cusp], _ = _shifted_at(k, order + 1, sub)
     return value, TWO_PI_I * dvalue, err
 
 
-def e2_correction(red: Reduction):
+def e2_correction(red: Reduced):
     """Quasi-modular term of E2 at ``tau``: value ``6ic/(pi j)``, ``d = -6ic^2/(pi j^2)``."""
-    cj = red.c / red.j
-    return 6j / np.pi * cj, -6j / np.pi * cj * cj
+    cj = red.cz / red.j
+    return _SIX_I_PI * cj, -_SIX_I_PI * cj * cj
 
 
-def eisenstein_arrays(k: int, red: Reduction, qs: QSeries):
-    """``E_k``, ``dE_k/dtau`` and the certificate at the unreduced points (flat arrays)."""
+def eisenstein_arrays(k: int, red: Reduced, qs: QSeries):
+    """``E_k``, ``dE_k/dtau`` and the certificate at the unreduced points (one or a batch)."""
     value_f, d_f, err_f = ring_at(k, 0, qs)
-    value, d, _, err = transport(red, k, 0, value_f, d_f, np.zeros_like(d_f), err_f)
+    value, d, _, err = transport(red, k, 0, value_f, d_f, 0.0 * d_f, err_f)
     if k == 2:
         corr, dcorr = e2_correction(red)
         value = value + corr
         d = d + dcorr
-        err = err + 4.0 * EPS * (np.abs(corr) + np.abs(value))
+        err = err + 4.0 * EPS * (abs(corr) + abs(value))
     return value, d, err
 
 
@@ -114,6 +176,10 @@ def eisenstein(k: int, tau, tol: float = 1e-16) -> EisensteinResult:
     ``E14 = E4^2 E6``), derivatives from Ramanujan's identities, and both are mapped back
     with the exact weight-k law (E2 with its quasi-modular term ``6ic/(pi(c tau + d))``).
 
+    One number (a Python or NumPy scalar, or a 0-d array) takes the scalar path: the same
+    kernels on Python ``complex``/``float`` instead of arrays, with results equal bit for
+    bit to that point's entry of a batched call (values, derivatives, bounds, errors).
+
     Parameters
     ----------
     k : int
@@ -126,7 +192,9 @@ def eisenstein(k: int, tau, tol: float = 1e-16) -> EisensteinResult:
     Returns
     -------
     EisensteinResult
-        ``value``, ``d`` and ``error_bound`` with the shape of ``tau``.
+        ``value``, ``d`` and ``error_bound`` with the shape of ``tau``: ndarrays for an
+        array, Python ``complex``/``float`` for a Python or NumPy scalar, NumPy scalars
+        (``complex128``/``float64``) for a 0-d array.
 
     Raises
     ------
@@ -147,9 +215,18 @@ def eisenstein(k: int, tau, tol: float = 1e-16) -> EisensteinResult:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k not in _ring.EISENSTEIN_POLY:
         raise ValueError(f"k: must be an even integer with 2 <= k <= 14; received k={k!r}")
     tol = check_tol(tol)
+    k = int(k)
+    keys = series_spec(ring_keys(k, 1))
+    one = scalar_tau(tau)
+    if one is not None:  # the scalar path: Python numbers, no arrays (same results)
+        z, npo = one
+        red = reduce_one(z)
+        value, d, err = eisenstein_arrays(k, red, qseries(red.tau_f, tol, keys))
+        check_finite_one(z, f"E{k}", value, d, err)
+        return scalar_result(EisensteinResult, npo, value=complex(value), d=complex(d), error_bound=float(err))
     flat, shape = as_tau_array(tau)
     red = reduce_flat(flat)
-    qs = qseries(red.tau_f, tol, ("e2", "e4", "e6"))
-    value, d, err = eisenstein_arrays(int(k), red, qs)
-    check_finite(flat, f"E{int(k)}", value, d, err)
+    value, d, err = eisenstein_arrays(k, red, qseries(red.tau_f, tol, keys))
+    value, d = to_numpy_complex(value), to_numpy_complex(d)
+    check_finite(flat, f"E{k}", value, d, err)
     return EisensteinResult(value=reshape(value, shape), d=reshape(d, shape), error_bound=reshape(err, shape))

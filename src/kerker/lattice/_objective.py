@@ -6,19 +6,41 @@ References: docs/lattice-math.md §6 (fixed area, chain rule) and §7 (the objec
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from kerker.lattice._arith import flog, ipow, jdiv, to_numpy_complex
 from kerker.lattice._basis import (
     BasisResult,
+    _result_batch,
+    _result_one,
     basis_arrays,
     check_sum_index,
     needed_series,
+    nonreducible_at,
+    s4m2_reduced,
+    sum_spec,
 )
-from kerker.lattice._eisenstein import check_tol, reshape
-from kerker.lattice._reduction import as_tau_array, check_finite, reduce_flat, reduce_tau
-from kerker.lattice._series import EPS, qseries
+from kerker.lattice._eisenstein import check_tol, reshape, scalar_result
+from kerker.lattice._reduction import (
+    as_tau_array,
+    check_finite,
+    check_finite_one,
+    reduce_flat,
+    reduce_one,
+    scalar_tau,
+    transport_value,
+)
+from kerker.lattice._raised import raised_at, raised_bound_keys
+from kerker.lattice._series import EPS, qseries, series_spec
+
+PI = math.pi
+_J_SERIES = needed_series([(2, -2), (4, 0), (4, -2)])
+# J's certificate takes G2*'s and S(4, 0)'s bounds (S(4, -2) enters dJ only, uncertified)
+_J_BOUNDS = tuple(sorted(set(raised_bound_keys(2, -2)) | {"l0", "l1"}))
+_J_SPEC = series_spec(_J_SERIES, _J_BOUNDS)
 
 # Known global maximum of J for kappa = 1 (docs/lattice-math.md §7.3: grid + Newton over F, 50 digits).
 TAU_STAR = 0.5 + 1.246175854630197535595j
@@ -53,9 +75,49 @@ def _check_positive(name: str, value) -> float:
         v = float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{name}: must be a real number; received {value!r} of type {type(value).__name__}") from None
-    if not np.isfinite(v) or v < 0:
+    if not math.isfinite(v) or v < 0:
         raise ValueError(f"{name}: must be finite and >= 0; received {name}={value!r}")
     return v
+
+
+def _objective_kernel(red, qs, kappa: float, with_grad: bool, with_bound: bool):
+    """``J``, Wirtinger ``dJ`` (``None`` unless ``with_grad``) and, with ``with_bound``, its bound.
+
+    One point (Python numbers) or a batch, the same operations (docs/lattice-math.md §7.2).
+    """
+    g, dg, dbg, g_err = raised_at(2, -2, red, qs)  # G2* (disk summation)
+    s40, _, _, s_err = nonreducible_at(0, red, qs)  # S(4, 0)
+    y = red.y
+    absg = abs(g)
+    value = y * absg - kappa * y * y * s40.real
+    extra = ()
+    if with_bound:
+        # abs(g) moves by at most g's error; 4 EPS covers abs, the products and the difference
+        y2k = kappa * y * y
+        extra = (y * g_err + y2k * s_err + 4.0 * EPS * (y * absg + y2k * abs(s40)),)
+    if not with_grad:
+        return (value, None) + extra
+    s4m2 = transport_value(red, 3, 1, s4m2_reduced(qs)[0])  # S(4, -2): only its value enters dJ
+    # dJ = -(i/2)|G| + y/(2|G|)[conj(G) dG + G conj(dbar G)] + i kappa y S(4,-2); the cone
+    # term is set to 0 where G2* = 0 (i, rho: J has conical minima there)
+    if type(y) is float:
+        cone = y / (2.0 * absg) * (g.conjugate() * dg + g * dbg.conjugate()) if absg > 0 else 0j
+    else:
+        live = absg > 0
+        cone = y / (2.0 * np.where(live, absg, 1.0)) * (g.conjugate() * dg + g * dbg.conjugate()) * live.astype(float)
+    d = cone + (s4m2 * (kappa * y) - 0.5 * absg) * 1j
+    return (value, d) + extra
+
+
+def objective_one(tau: complex, kappa: float, tol: float = 1e-16, with_grad: bool = True, with_bound: bool = False):
+    """:func:`objective_arrays` for one validated point, in Python numbers (the scalar path).
+
+    ``tau`` must already be checked (:func:`~kerker.lattice._reduction.scalar_tau`);
+    returns ``J`` (float), ``dJ`` (complex or ``None``) and with ``with_bound`` the bound,
+    equal bit for bit to the batched path's entries.
+    """
+    red = reduce_one(tau)
+    return _objective_kernel(red, qseries(red.tau_f, tol, _J_SPEC), kappa, with_grad, with_bound)
 
 
 def objective_arrays(
@@ -66,26 +128,11 @@ def objective_arrays(
     With ``with_bound`` a third array is returned: the error bound of ``J``. ``flat`` is
     validated again here (the optimiser passes raw points), so ``Im tau < 1e-15`` raises.
     """
-    red = reduce_tau(flat)
-    qs = qseries(red.tau_f, tol, needed_series([(2, -2), (4, 0), (4, -2)]))
-    g, dg, dbg, g_err = basis_arrays(2, -2, red, qs)
-    s40, _, _, s_err = basis_arrays(4, 0, red, qs)
-    y = red.y
-    absg = np.abs(g)
-    value = y * absg - kappa * y * y * s40.real
-    extra = ()
-    if with_bound:
-        # abs(g) moves by at most g's error; 4 EPS covers abs, the products and the difference
-        y2k = kappa * y * y
-        extra = (y * g_err + y2k * s_err + 4.0 * EPS * (y * absg + y2k * np.abs(s40)),)
-    if not with_grad:
-        return (value, None) + extra
-    s4m2, _, _, _ = basis_arrays(4, -2, red, qs)
-    safe = np.where(absg > 0, absg, 1.0)
-    # docs/lattice-math.md §7.2: dJ = -(i/2)|G| + y/(2|G|)[conj(G) dG + G conj(dbar G)] + i kappa y S(4,-2)
-    cone = np.where(absg > 0, y / (2.0 * safe) * (np.conj(g) * dg + g * np.conj(dbg)), 0.0)
-    d = -0.5j * absg + cone + 1j * kappa * y * s4m2
-    return (value, d) + extra
+    flat, _ = as_tau_array(flat)
+    red = reduce_flat(flat)
+    out = _objective_kernel(red, qseries(red.tau_f, tol, _J_SPEC), kappa, with_grad, with_bound)
+    value, d = out[0], out[1]
+    return (value, None if d is None else to_numpy_complex(d)) + out[2:]
 
 
 def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult:
@@ -98,6 +145,11 @@ def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult
     ``tau* = 1/2 + 1.246175854630197535595i``, ``J* = -5.377037258011213390``. At ``i``
     and ``exp(i pi/3)`` ``G2* = 0`` and J has conical minima (the gradient is undefined
     there; the cone term is set to 0).
+
+    One number (a Python or NumPy scalar, or a 0-d array) takes the scalar path: the same
+    kernels on Python ``complex``/``float`` instead of arrays (about 15 us with gradient
+    and certificate, against about 0.5 ms through NumPy), with results equal bit for bit to
+    that point's entry of a batched call (values, gradients, bounds, errors).
 
     Parameters
     ----------
@@ -112,7 +164,9 @@ def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult
     -------
     ObjectiveResult
         ``value``, ``grad = (dJ/dx, dJ/dy)`` (last axis of length 2), Wirtinger ``d``,
-        ``error_bound`` (certificate of ``value``).
+        ``error_bound`` (certificate of ``value``). For one number ``grad`` is a float64
+        ndarray of shape (2,) and the others Python ``float``/``complex`` (NumPy scalars for
+        a 0-d array); for an array all have its shape.
 
     Raises
     ------
@@ -127,8 +181,21 @@ def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult
     >>> round(float(r.value), 12), bool(abs(r.grad).max() < 1e-12)
     (-5.377037258011, True)
     """
-    kappa = _check_positive("kappa", kappa)
-    tol = check_tol(tol)
+    if not (type(kappa) is float and 0.0 <= kappa < math.inf):  # else validate (and convert)
+        kappa = _check_positive("kappa", kappa)
+    if not (type(tol) is float and 0.0 < tol < 1.0):
+        tol = check_tol(tol)
+    one = scalar_tau(tau)
+    if one is not None:  # the scalar path: Python numbers, no arrays (same results)
+        z, npo = one
+        value, d, err = objective_one(z, kappa, tol, with_bound=True)
+        check_finite_one(z, "J", value, d, err)
+        grad = np.array((2.0 * d.real, -2.0 * d.imag))
+        if npo:
+            return scalar_result(ObjectiveResult, npo, value=value, grad=grad, d=d, error_bound=err)
+        result = object.__new__(ObjectiveResult)  # as scalar_result, without its conversions
+        result.__dict__.update(value=value, grad=grad, d=d, error_bound=err)
+        return result
     flat, shape = as_tau_array(tau)
     value, d, err = objective_arrays(flat, kappa, tol, with_bound=True)
     check_finite(flat, "J", value, d, err)
@@ -138,6 +205,8 @@ def objective(tau, kappa: float = 1.0, *, tol: float = 1e-16) -> ObjectiveResult
 
 def fixed_area_sum(n: int, l: int, tau, area: float = 1.0, *, tol: float = 1e-16) -> BasisResult:
     """Physical lattice sum at fixed cell area, ``P(n, l) = (y/A)^(n/2) S(n, l)``.
+
+    One number takes the scalar path (as :func:`kerker.lattice.lattice_sum`).
 
     The lattice is ``a (m + n' tau)`` with ``a = sqrt(A / y)`` so the cell area stays
     ``A`` while ``tau`` changes shape (docs/lattice-math.md §6). Chain rule:
@@ -171,21 +240,28 @@ def fixed_area_sum(n: int, l: int, tau, area: float = 1.0, *, tol: float = 1e-16
     if a == 0.0:
         raise ValueError(f"area: must be > 0; received area={area!r}")
     tol = check_tol(tol)
+    what = f"P({n}, {l})"
+    one = scalar_tau(tau)
+    if one is not None:  # the scalar path (same results as the batched one)
+        red = reduce_one(one[0])
+        return _result_one(*one, what, *_fixed_area_kernel(n, l, a, red, qseries(red.tau_f, tol, sum_spec(n, l))))
     flat, shape = as_tau_array(tau)
     red = reduce_flat(flat)
-    qs = qseries(red.tau_f, tol, needed_series([(n, l)]))
+    qs = qseries(red.tau_f, tol, sum_spec(n, l))
+    return _result_batch(flat, shape, what, *_fixed_area_kernel(n, l, a, red, qs))
+
+
+def _fixed_area_kernel(n: int, l: int, a: float, red, qs):
+    """``P(n, l)``, ``dP``, ``dbar P`` and bound from ``S(n, l)`` (docs/lattice-math.md §6)."""
     s, ds, dbs, err = basis_arrays(n, l, red, qs)
     y = red.y
-    scale = (y / a) ** (n / 2)
+    scale = ipow(y / a, n // 2)
     value = scale * s
-    d = scale * (ds - 0.25j * n / y * s)
-    dbar = scale * (dbs + 0.25j * n / y * s)
+    d = scale * (ds - jdiv(0.25j * n, y) * s)  # s is real for (2, 0): jdiv keeps CPython's product
+    dbar = scale * (dbs + jdiv(0.25j * n, y) * s)
     err = scale * err
     if (n, l) == (2, 0):
-        value = value + np.pi / a * np.log(y / a)
-        d = d - 0.5j * np.pi / (a * y)
-        dbar = dbar + 0.5j * np.pi / (a * y)
-    check_finite(flat, f"P({n}, {l})", value, d, dbar, err)
-    return BasisResult(
-        value=reshape(value, shape), d=reshape(d, shape), dbar=reshape(dbar, shape), error_bound=reshape(err, shape)
-    )
+        value = value + PI / a * flog(y / a)
+        d = d - jdiv(0.5j * PI, a * y)
+        dbar = dbar + jdiv(0.5j * PI, a * y)
+    return value, d, dbar, err

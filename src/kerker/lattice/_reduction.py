@@ -17,20 +17,38 @@ float64, ``<= 2^53``. ``MIN_IMAG`` keeps the rigorous bound four times below tha
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from kerker.lattice._arith import NEG_ONE, ONE, CArray, ipow
+from kerker.lattice._input import MIN_IMAG, _refuse, as_tau_array, check_finite, check_finite_one, scalar_tau
+
+__all__ = [
+    "MIN_IMAG",
+    "Reduced",
+    "Reduction",
+    "as_tau_array",
+    "check_finite",
+    "check_finite_one",
+    "reduce_flat",
+    "reduce_one",
+    "reduce_tau",
+    "scalar_tau",
+    "transport",
+    "transport_value",
+]
+
 # |tau|^2 < 1 - _ARC_SLACK triggers an inversion; the slack keeps points on the unit arc
 # (rounded to either side in float64) from cycling forever between tau and -1/tau.
 _ARC_SLACK = 1e-14
+_INVERT_BELOW = 1.0 - _ARC_SLACK
 _MAX_STEPS = 10_000
 # Veltkamp split constant 2**27 + 1: x = hi + lo with hi carrying 26 significant bits.
 _SPLIT = 134217729.0
 _EPS = float(np.finfo(float).eps)
-# Smallest supported Im(tau): the reduction matrix (entries <= 2/y + 0.54/sqrt(y)) stays
-# exact in float64 (<= 2^53) with a factor 4 to spare (module docstring).
-MIN_IMAG = 1e-15
+_EPS4 = 4.0 * _EPS
 # Integers up to 2^53 are exact in float64; up to 2^26 the Veltkamp product of
 # _exact_affine is exact as well (beyond it, _two_product_affine is used).
 _EXACT_INT = 2.0**53
@@ -76,14 +94,34 @@ class Reduction:
     y: np.ndarray
 
 
-def _split(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class Reduced:
+    """The reduction as the kernels use it: one point (Python numbers) or a batch.
+
+    Same fields as :class:`Reduction`, plus ``cz = c`` as a complex number, so that
+    ``cz / j`` is a complex quotient in either path (:mod:`kerker.lattice._arith`),
+    ``abs4 = 4 |tau_f|`` and ``identity`` (one point with ``c = 0, d = 1``, so ``j = 1``). For one
+    point ``tau_f, j, cz, tau`` are ``complex``, ``a, b, c, d`` ``int`` and ``y`` ``float``;
+    for a batch they are :class:`~kerker.lattice._arith.CArray`, int64 and float64 arrays.
+    """
+
+    __slots__ = ("tau_f", "a", "b", "c", "d", "j", "cz", "tau", "y", "abs4", "identity")
+
+    def __init__(self, tau_f, a, b, c, d, j, cz, tau, y, identity: bool = False):
+        self.tau_f, self.a, self.b, self.c, self.d = tau_f, a, b, c, d
+        self.j, self.cz, self.tau, self.y = j, cz, tau, y
+        self.abs4 = 4.0 * abs(tau_f)  # the law's rounding scale, 4 |tau_f| (transport)
+        # one point whose gamma is a translation (c = 0, d = 1): j = 1 exactly
+        self.identity = identity
+
+
+def _split(v):
     """Veltkamp split ``v = head + tail`` with 26 significant bits in ``head``."""
     t = _SPLIT * v
     head = t - (t - v)
     return head, v - head
 
 
-def _exact_affine(c: np.ndarray, x: np.ndarray, d: np.ndarray) -> np.ndarray:
+def _exact_affine(c, x, d):
     """Return ``c * x + d`` for integers ``|c| <= 2^26``, ``|d| <= 2^53``, ``|x| <= 1/2``.
 
     ``x`` is split (Veltkamp) into a 26-bit head and a tail so that ``c * head`` and
@@ -95,7 +133,7 @@ def _exact_affine(c: np.ndarray, x: np.ndarray, d: np.ndarray) -> np.ndarray:
     return (c * head + d) + c * tail
 
 
-def _two_product_affine(c: np.ndarray, x: np.ndarray, d: np.ndarray) -> np.ndarray:
+def _two_product_affine(c, x, d):
     """``c * x + d`` for integers ``|c|, |d| <= 2^53`` within ``u (1 + 4u)`` relative error.
 
     Dekker's two-product gives ``c x = p + e`` exactly and Knuth's two-sum
@@ -115,27 +153,47 @@ def _two_product_affine(c: np.ndarray, x: np.ndarray, d: np.ndarray) -> np.ndarr
 
 def _affine(c, d, x, y):
     """``c tau + d`` for ``tau = x + iy`` with each component accurate to two ulp."""
+    if type(x) is float:  # one point: Python ints c, d
+        cf = float(c)
+        affine = _two_product_affine if abs(cf) > _VELTKAMP_INT else _exact_affine
+        return complex(affine(cf, x, float(d)), c * y)
     cf = c.astype(float)
     re = _exact_affine(cf, x, d.astype(float))
     big = np.abs(cf) > _VELTKAMP_INT
     if big.any():
         re[big] = _two_product_affine(cf[big], x[big], d[big].astype(float))
-    return re + 1j * (c * y)
+    return CArray(re, c * y)
 
 
-def _iterate(start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _iterate_one(t: complex) -> tuple[int, int, int, int]:
+    """:func:`_iterate` for one point: the same steps, the same arithmetic."""
+    a, b, c, d = 1, 0, 0, 1
+    for _ in range(_MAX_STEPS):
+        k = math.floor(t.real + 0.5)
+        t = t - k
+        a -= k * c
+        b -= k * d
+        if t.real * t.real + t.imag * t.imag < _INVERT_BELOW:
+            t = NEG_ONE / t
+            a, b, c, d = -c, -d, a, b
+        else:
+            return a, b, c, d
+    raise ValueError("tau: reduction to the fundamental domain did not terminate")  # pragma: no cover
+
+
+def _iterate(start: CArray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Float64 reduction steps from ``start``; the int64 matrix that they compose.
 
     Translate by ``k = floor(x + 1/2)``, invert if ``|t|^2 < 1 - 1e-14``, repeat
     (docs/lattice-math.md §3). Only the matrix is kept: its image of ``tau`` is recomputed
     accurately by :func:`_image`.
     """
-    n = start.shape[0]
+    n = start.size
     a = np.ones(n, dtype=np.int64)
     b = np.zeros(n, dtype=np.int64)
     c = np.zeros(n, dtype=np.int64)
     d = np.ones(n, dtype=np.int64)
-    cur = start.copy()
+    cur = CArray(start.real.copy(), start.imag.copy())
     active = np.arange(n)
     for _ in range(_MAX_STEPS):
         if active.size == 0:
@@ -146,8 +204,9 @@ def _iterate(start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
         ki = k.astype(np.int64)
         a[active] -= ki * c[active]
         b[active] -= ki * d[active]
-        inv = (t.real * t.real + t.imag * t.imag) < 1.0 - _ARC_SLACK
-        t = np.where(inv, -1.0 / np.where(inv, t, 1.0), t)
+        inv = (t.real * t.real + t.imag * t.imag) < _INVERT_BELOW
+        if inv.any():
+            t[inv] = NEG_ONE / t[inv]
         ai, bi = a[active].copy(), b[active].copy()
         ci, di = c[active].copy(), d[active].copy()
         a[active] = np.where(inv, -ci, ai)
@@ -161,69 +220,55 @@ def _iterate(start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return a, b, c, d
 
 
-def _refuse(tau: np.ndarray, mask: np.ndarray, rule: str) -> ValueError:
-    """A ValueError naming ``tau``, the rule and the first offending entry."""
-    i = int(np.argmax(mask))
-    return ValueError(f"tau: {rule}; received tau={complex(tau[i])} at flat index {i}")
-
-
-def check_finite(tau: np.ndarray, what: str, *arrays) -> None:
-    """Refuse a result that is not finite in float64 rather than return inf or NaN.
-
-    Parameters
-    ----------
-    tau : ndarray of complex128, shape (N,)
-        The points, for the message.
-    what : str
-        What was computed, e.g. ``"S(4, 0)"``.
-    *arrays : ndarray, shape (N,) (or (N, ...))
-        Value, derivatives and error bound at those points.
-
-    Raises
-    ------
-    ValueError
-        Naming ``tau``, the rule and the first point where an entry is inf or NaN.
-    """
-    bad = np.zeros(tau.shape, dtype=bool)
-    for arr in arrays:
-        fin = np.isfinite(arr)
-        bad |= ~fin.reshape(tau.size, -1).all(axis=-1) if fin.ndim > 1 else ~fin
-    if bad.any():
-        raise _refuse(
-            tau,
-            bad,
-            f"{what}, its derivatives and error bound must be finite in float64, and there they overflow"
-            " (they grow like |c tau + d|^-n next to a rational and like a power of Im tau at the cusp)",
-        )
-
-
 def _image(tau, a, b, c, d, xs, y0, guard: bool = True):
     """``tau_f = gamma tau`` and ``j = c tau + d`` from the matrix, to a few ulp.
 
-    ``tau = xs + i y0`` (already translated). With ``guard``, refuses entries beyond
-    ``2^53``, which float64 would round (they cannot occur for ``Im tau >= MIN_IMAG``).
+    ``tau = xs + i y0`` (already translated); one point (Python numbers) or arrays. With
+    ``guard``, refuses entries beyond ``2^53``, which float64 would round (they cannot
+    occur for ``Im tau >= MIN_IMAG``).
     """
     if guard:
-        big = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.maximum(np.abs(c), np.abs(d))) > _EXACT_INT
+        if type(xs) is float:
+            big = np.array([max(abs(a), abs(b), abs(c), abs(d)) > _EXACT_INT])
+        else:
+            big = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.maximum(np.abs(c), np.abs(d))) > _EXACT_INT
         if big.any():  # pragma: no cover - entries stay below 1/(2y) < 2^53 / 18 in the supported range
-            raise _refuse(tau, big, _TOO_BIG)
+            raise _refuse(np.atleast_1d(tau), big, _TOO_BIG)
     num = _affine(a, b, xs, y0)
     j = _affine(c, d, xs, y0)
     tau_f = num / j
     # Im(gamma tau) = y / |j|^2 exactly; use it rather than the rounded quotient.
-    tau_f = tau_f.real + 1j * (y0 / (j.real * j.real + j.imag * j.imag))
+    im = y0 / (j.real * j.real + j.imag * j.imag)
+    tau_f = complex(tau_f.real, im) if type(xs) is float else CArray(tau_f.real, im)
     return tau_f, j
 
 
-def _outside_f(t: np.ndarray) -> np.ndarray:
+def _outside_f(t):
     """Points further outside the fundamental domain than ``_F_SLACK`` plus their rounding.
 
     ``tau_f`` carries a few ulp of ``|tau_f|``, so far up the cusp (``|tau_f| > 2^50``)
     its real part is not resolved to 1/2 at all; there it does not matter either
     (``q = 0``, and :func:`transport` charges ``4 eps |tau_f|`` for it).
     """
-    slack = _F_SLACK + 8.0 * _EPS * np.abs(t)
-    return (np.abs(t.real) > 0.5 + slack) | (t.real * t.real + t.imag * t.imag < 1.0 - _F_SLACK)
+    slack = _F_SLACK + 8.0 * _EPS * abs(t)
+    re, im = t.real, t.imag
+    return (abs(re) > 0.5 + slack) | (re * re + im * im < 1.0 - _F_SLACK)
+
+
+def _compose_size(m2, m1) -> float:
+    """Largest ``|p2 p1| + |q2 q1|`` of the product ``m2 @ m1`` (its entries must not wrap in int64)."""
+    (a2, b2, c2, d2), (a1, b1, c1, d1) = m2, m1
+    size = 0.0
+    for p2, q2 in ((a2, b2), (c2, d2)):
+        for p1, q1 in ((a1, c1), (b1, d1)):
+            size = np.maximum(size, np.abs(p2 * np.asarray(p1, dtype=float)) + np.abs(q2 * np.asarray(q1, dtype=float)))
+    return size
+
+
+def _compose(m2, m1):
+    """The matrix product ``m2 @ m1`` of two ``(a, b, c, d)``."""
+    (a2, b2, c2, d2), (a1, b1, c1, d1) = m2, m1
+    return a2 * a1 + b2 * c1, a2 * b1 + b2 * d1, c2 * a1 + d2 * c1, c2 * b1 + d2 * d1
 
 
 def reduce_tau(tau) -> Reduction:
@@ -247,11 +292,14 @@ def reduce_tau(tau) -> Reduction:
         As :func:`as_tau_array` (in particular ``Im tau < MIN_IMAG``).
     """
     flat, _ = as_tau_array(tau)
-    return reduce_flat(flat)
+    red = reduce_flat(flat)
+    return Reduction(
+        tau_f=red.tau_f.to_numpy(), a=red.a, b=red.b, c=red.c, d=red.d, j=red.j.to_numpy(), tau=flat, y=red.y
+    )
 
 
-def reduce_flat(tau: np.ndarray) -> Reduction:
-    """:func:`reduce_tau` for a flat array already validated by :func:`as_tau_array`.
+def reduce_flat(tau: np.ndarray) -> Reduced:
+    """The reduction of a flat array already validated by :func:`as_tau_array`.
 
     Parameters
     ----------
@@ -260,44 +308,40 @@ def reduce_flat(tau: np.ndarray) -> Reduction:
 
     Returns
     -------
-    Reduction
-        ``tau_f``, the matrix entries and ``j = c tau + d``. The integer translation is
-        applied first and exactly, so ``Re tau`` of order 100 costs no digits; ``tau_f``
-        and ``j`` are recomputed from the matrix with exact products, so neither the
-        rounding of the iteration nor the cancellation in ``c tau + d`` (``~ 1/Im tau``)
-        costs digits: both are accurate to a few ulp.
+    Reduced
+        ``tau_f``, the matrix entries and ``j = c tau + d`` (:class:`~kerker.lattice._arith.CArray`).
+        The integer translation is applied first and exactly, so ``Re tau`` of order 100
+        costs no digits; ``tau_f`` and ``j`` are recomputed from the matrix with exact
+        products, so neither the rounding of the iteration nor the cancellation in
+        ``c tau + d`` (``~ 1/Im tau``) costs digits: both are accurate to a few ulp.
 
     Notes
     -----
     Algorithm of docs/lattice-math.md §3: translate by ``k = floor(x + 1/2)``, invert if
     ``|tau|^2 < 1 - 1e-14``, repeat. Below ``Im tau ~ 1e-14`` the float64 iteration can
     end outside F (its real parts lose ``~ eps / Im tau``); such a point is reduced again
-    from its accurately recomputed image and the matrices are composed.
+    from its accurately recomputed image and the matrices are composed. :func:`reduce_one`
+    does the same for one point, with the same arithmetic.
     """
     x0 = tau.real.copy()
     y0 = tau.imag.copy()
     k0 = np.floor(x0 + 0.5)
     xs = x0 - k0  # exact (Sterbenz), |xs| <= 1/2
     guard = bool(tau.size) and float(y0.min()) < _GUARD_IMAG
-    a, b, c, d = _iterate(xs + 1j * y0)
+    a, b, c, d = _iterate(CArray(xs, y0.copy()))
     tau_f, j = _image(tau, a, b, c, d, xs, y0, guard)
     for _ in range(_MAX_ROUNDS):
         out = np.flatnonzero(_outside_f(tau_f))
         if out.size == 0:
             break
-        a2, b2, c2, d2 = _iterate(tau_f[out])
-        a1, b1, c1, d1 = a[out], b[out], c[out], d[out]
-        # the products must not wrap around in int64 (their float64 magnitudes decide)
-        size = np.zeros(out.size)
-        for p2, q2 in ((a2, b2), (c2, d2)):
-            for p1, q1 in ((a1, c1), (b1, d1)):
-                size = np.maximum(size, np.abs(p2.astype(float) * p1) + np.abs(q2.astype(float) * q1))
+        m2 = _iterate(tau_f[out])
+        m1 = (a[out], b[out], c[out], d[out])
+        size = _compose_size(m2, m1)
         if (size >= 2.0**62).any():  # pragma: no cover - the composed matrix is the reduction, |entries| < 2^53
             mask = np.zeros(tau.shape, dtype=bool)
             mask[out[size >= 2.0**62]] = True
             raise _refuse(tau, mask, _TOO_BIG)
-        a[out], b[out] = a2 * a1 + b2 * c1, a2 * b1 + b2 * d1
-        c[out], d[out] = c2 * a1 + d2 * c1, c2 * b1 + d2 * d1
+        a[out], b[out], c[out], d[out] = _compose(m2, m1)
         tau_f[out], j[out] = _image(tau[out], a[out], b[out], c[out], d[out], xs[out], y0[out])
     else:  # pragma: no cover - one extra round suffices in every measured case
         raise _refuse(tau, _outside_f(tau_f), "its reduction to the fundamental domain did not converge")
@@ -311,70 +355,49 @@ def reduce_flat(tau: np.ndarray) -> Reduction:
             raise _refuse(tau, wide, "its reduction matrix with the translation folded in exceeds int64")
     b = b - a * k0i
     d = d - c * k0i
-    return Reduction(tau_f=tau_f, a=a, b=b, c=c, d=d, j=j, tau=tau, y=y0)
+    cz = CArray(c.astype(float), np.zeros(c.shape))
+    return Reduced(tau_f, a, b, c, d, j, cz, CArray(tau.real.copy(), tau.imag.copy()), y0)
 
 
-# |Re tau| beyond this would overflow the int64 matrix entries after translation.
-_MAX_ABS_REAL = 2.0**40
+def reduce_one(tau: complex) -> Reduced:
+    """:func:`reduce_flat` for one validated point (:func:`scalar_tau`), in Python numbers.
 
-
-def as_tau_array(tau, name: str = "tau") -> tuple[np.ndarray, tuple]:
-    """Validate ``tau`` (upper half-plane, finite) and return it flattened with its shape.
-
-    Parameters
-    ----------
-    tau : complex or array_like of complex
-        Modular parameter(s), any shape.
-    name : str
-        Argument name used in error messages.
-
-    Returns
-    -------
-    flat : ndarray of complex128, shape (N,)
-    shape : tuple
-        Original shape, ``()`` for a scalar.
-
-    Raises
-    ------
-    TypeError
-        If ``tau`` is not numeric.
-    ValueError
-        If any entry is NaN or infinite, has ``Im tau <= 0``, ``Im tau < MIN_IMAG = 1e-15``
-        (module docstring: below it float64 cannot reduce ``tau`` exactly) or
-        ``|Re tau| > 2**40``.
+    The same steps with the same floating-point operations, so ``tau_f`` and ``j`` equal
+    the batched ones bit for bit; the integers are Python ints (no int64 overflow to
+    guard, but the same size checks are made, with the same messages).
     """
-    arr = np.asarray(tau)
-    if arr.dtype.kind not in "biufc":
-        raise TypeError(f"{name}: must be a complex number or array of them; received dtype {arr.dtype}")
-    shape = arr.shape
-    flat = arr.astype(complex).ravel()
-    finite = np.isfinite(flat)
-    if not finite.all():
-        raise ValueError(
-            f"{name}: every entry must be finite (no NaN or inf); received {complex(flat[~finite][0])}"
-            f" at flat index {int(np.argmin(finite))}"
+    x0, y0 = tau.real, tau.imag
+    k0 = math.floor(x0 + 0.5)
+    xs = x0 - k0
+    if 0.0 <= xs + 0.5 < 1.0 and xs * xs + y0 * y0 >= _INVERT_BELOW:
+        # The iteration's first step has k = floor(xs + 1/2) = 0 (|xs| <= 1/2; checked, not
+        # assumed) and this is its test: no inversion, gamma is the translation alone.
+        # _image's exact products then give tau_f = xs + i y0 and j = 1 + 0j bit for bit
+        # (x * 1 + 0 == x, the quotient by 1 + 0j is exact); the point is inside F.
+        return Reduced(complex(xs, y0), 1, -k0, 0, 1, ONE, 0j, tau, y0, identity=True)
+    guard = y0 < _GUARD_IMAG
+    a, b, c, d = _iterate_one(complex(xs, y0))
+    tau_f, j = _image(tau, a, b, c, d, xs, y0, guard)
+    for _ in range(_MAX_ROUNDS):
+        if not _outside_f(tau_f):
+            break
+        m2 = _iterate_one(tau_f)
+        if _compose_size(m2, (a, b, c, d)) >= 2.0**62:  # pragma: no cover - as in reduce_flat
+            raise _refuse(np.array([tau]), np.array([True]), _TOO_BIG)
+        a, b, c, d = _compose(m2, (a, b, c, d))
+        tau_f, j = _image(tau, a, b, c, d, xs, y0)
+    else:  # pragma: no cover - as in reduce_flat
+        raise _refuse(np.array([tau]), np.array([True]), "its reduction to the fundamental domain did not converge")
+    if guard and max(abs(a), abs(c)) * abs(k0) + max(abs(b), abs(d)) >= 2.0**62:  # pragma: no cover
+        raise _refuse(
+            np.array([tau]), np.array([True]), "its reduction matrix with the translation folded in exceeds int64"
         )
-    lower = flat.imag <= 0
-    if lower.any():
-        raise ValueError(
-            f"{name}: Im(tau) must be > 0 (upper half-plane); received tau={complex(flat[lower][0])}"
-            f" at flat index {int(np.argmax(lower))}"
-        )
-    tiny = flat.imag < MIN_IMAG
-    if tiny.any():
-        raise ValueError(
-            f"{name}: Im(tau) must be >= {MIN_IMAG:g} (supported range): below it the SL(2, Z) reduction of tau"
-            " needs integer matrix entries beyond 2^53 (they grow like 1/(2 Im tau)), which float64 cannot"
-            f" hold exactly, so no certified value exists; received tau={complex(flat[tiny][0])}"
-            f" at flat index {int(np.argmax(tiny))}"
-        )
-    far = np.abs(flat.real) > _MAX_ABS_REAL
-    if far.any():
-        raise ValueError(f"{name}: |Re(tau)| must be <= 2**40; received tau={complex(flat[far][0])}")
-    return flat, shape
+    b = b - a * k0
+    d = d - c * k0
+    return Reduced(tau_f, a, b, c, d, j, complex(c, 0.0), tau, y0, identity=c == 0 and d == 1)
 
 
-def transport(red: Reduction, alpha: int, beta: int, value_f, d_f, dbar_f, err_f):
+def transport(red: Reduced, alpha: int, beta: int, value_f, d_f, dbar_f, err_f):
     """Map a covariant function of type ``(alpha, beta)`` from ``tau_f`` back to ``tau``.
 
     ``f(tau) = j^-alpha conj(j)^-beta f(gamma tau)`` (docs/lattice-math.md §3, with ``alpha = (n - l)/2``,
@@ -387,29 +410,40 @@ def transport(red: Reduction, alpha: int, beta: int, value_f, d_f, dbar_f, err_f
 
     Parameters
     ----------
-    red : Reduction
-        Output of :func:`reduce_tau`.
+    red : Reduced
+        Output of :func:`reduce_flat` or :func:`reduce_one`.
     alpha, beta : int
         Holomorphic and antiholomorphic weights.
-    value_f, d_f, dbar_f : ndarray of complex128, shape (N,)
+    value_f, d_f, dbar_f : complex or CArray (``value_f`` may be real)
         Value and Wirtinger derivatives at ``tau_f``.
-    err_f : ndarray of float64, shape (N,)
+    err_f : float or ndarray of float64
         Absolute error bound of ``value_f``.
 
     Returns
     -------
-    value, d, dbar : ndarray of complex128, shape (N,)
-    err : ndarray of float64, shape (N,)
+    value, d, dbar : complex or CArray
+    err : float or ndarray of float64
         Transported bound plus the rounding of the law itself (``j`` has a few ulp,
         ``tau_f`` a few ulp of ``|tau_f|``).
     """
+    sens = (abs(alpha) + abs(beta) + 4.0) * abs(value_f) + red.abs4 * (abs(d_f) + abs(dbar_f))
+    if red.identity:  # one point, gamma a translation: j = 1, c/j = 0
+        # the law below then multiplies by exactly 1 and subtracts exactly 0: the same values
+        return value_f, d_f, dbar_f, err_f + _EPS4 * sens
     j = red.j
-    jb = np.conj(j)
-    fac = j ** (-alpha) * jb ** (-beta)
-    cj = red.c / j
+    jb = j.conjugate()
+    fac = ipow(j, -alpha) * ipow(jb, -beta)
+    cj = red.cz / j
     value = fac * value_f
     d = fac * (d_f / (j * j) - alpha * cj * value_f)
-    dbar = fac * (dbar_f / (jb * jb) - beta * np.conj(cj) * value_f)
-    sens = (abs(alpha) + abs(beta) + 4.0) * np.abs(value_f) + 4.0 * np.abs(red.tau_f) * (np.abs(d_f) + np.abs(dbar_f))
-    err = np.abs(fac) * (err_f + 4.0 * _EPS * sens)
+    dbar = fac * (dbar_f / (jb * jb) - beta * cj.conjugate() * value_f)
+    err = abs(fac) * (err_f + _EPS4 * sens)
     return value, d, dbar, err
+
+
+def transport_value(red: Reduced, alpha: int, beta: int, value_f):
+    """The value part of :func:`transport` alone (the same operations): ``j^-alpha conj(j)^-beta value_f``."""
+    if red.identity:
+        return value_f
+    j = red.j
+    return ipow(j, -alpha) * ipow(j.conjugate(), -beta) * value_f

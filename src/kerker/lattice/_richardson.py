@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kerker.lattice._reduction import reduce_tau, transport
+from kerker.lattice._reduction import reduce_one, scalar_tau, transport
 
 SHELLS = ("full", "half")
 
@@ -98,8 +98,8 @@ def richardson_sum(
         raise ValueError(f"shell: must be one of {SHELLS}; received shell={shell!r}")
     if not (1 <= n_start <= n_max):
         raise ValueError(f"n_start: must satisfy 1 <= n_start <= n_max={n_max}; received n_start={n_start}")
-    red = reduce_tau(np.array([complex(tau)]))
-    tau_f = complex(red.tau_f[0])
+    red = reduce_one(scalar_tau(complex(tau))[0])  # validates tau like every entry point
+    tau_f = red.tau_f
     shells = _shell_sums(tau_f, 0, 2 * n_start)
     cum = np.cumsum(shells, axis=0)
 
@@ -124,10 +124,8 @@ def richardson_sum(
     values_f = {0: rich[0], -2: rich[1], -4: rich[2]}
     values = {}
     for l, v in values_f.items():
-        val, _, _, _ = transport(
-            red, (4 - l) // 2, (4 + l) // 2, np.array([v]), np.zeros(1, complex), np.zeros(1, complex), np.zeros(1)
-        )
-        values[l] = complex(val[0])
+        val, _, _, _ = transport(red, (4 - l) // 2, (4 + l) // 2, complex(v), 0j, 0j, 0.0)
+        values[l] = complex(val)
     return RichardsonResult(values=values, n_final=2 * nn, estimate=estimate, converged=estimate <= tol)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 from math import comb
 
-import numpy as np
+from kerker.lattice._arith import ipow
 
 Poly = dict  # {(i, j, k): float}
 
@@ -66,42 +66,91 @@ def eisenstein_derivative(k: int, order: int) -> Poly:
     return poly
 
 
-def evaluate(p: Poly, e2, e4, e6, bounds=None):
-    """Evaluate ``p`` at arrays ``e2, e4, e6``; optionally bound the propagated error.
+def variables(p: Poly) -> frozenset:
+    """Which of ``"e2", "e4", "e6"`` occur in ``p`` (the q-series it needs)."""
+    names = ("e2", "e4", "e6")
+    return frozenset(names[v] for key in p for v in range(3) if key[v])
 
-    Parameters
-    ----------
-    p : Poly
-        Polynomial in (E2, E4, E6).
-    e2, e4, e6 : ndarray of complex128, shape (N,)
-        Values of the Eisenstein series at the same points.
-    bounds : tuple of three ndarrays of float64, shape (N,), optional
-        Absolute error bounds of ``e2, e4, e6``.
 
-    Returns
-    -------
-    value : ndarray of complex128, shape (N,)
-    magnitude : ndarray of float64, shape (N,)
-        ``sum |c| |E2|^i |E4|^j |E6|^k``, the scale of float64 rounding in ``value``.
-    error : ndarray of float64, shape (N,)
-        Only when ``bounds`` is given: ``P_abs(|E| + delta) - P_abs(|E|)``, a rigorous
-        bound on the error propagated from the inputs (all coefficients taken positive).
+def _power(x: str, n: int) -> str:
+    """Source of ``x ** n`` with the products :func:`~kerker.lattice._arith.ipow` forms."""
+    return {1: x, 2: f"{x} * {x}", 3: f"{x} * ({x} * {x})"}.get(n, f"ipow({x}, {n})")
+
+
+def compile_poly(p: Poly):
+    """``p`` as a straight-line Python function ``f(e2, e4, e6, bounds=None)``.
+
+    ``f`` returns ``(value, magnitude)``, or with ``bounds`` (the absolute error bounds of
+    ``e2, e4, e6``) ``(value, magnitude, error)``: ``magnitude = sum |c| |E2|^i |E4|^j
+    |E6|^k`` is the scale of the float64 rounding of ``value`` and ``error =
+    P_abs(|E| + delta) - P_abs(|E|)`` a rigorous bound on the error propagated from the
+    inputs (all coefficients taken positive). Variables absent from ``p`` may be ``None``.
+
+    The source is generated from the coefficients: first each distinct factor
+    ``x^n`` with ``|x|^n`` and ``(|x| + delta)^n`` (powers by ``ipow``), then the monomials
+    in the order of ``p``, factors left to right, summed in that order. It has no loops or
+    look-ups, and runs on Python numbers and on CArray alike (the operators decide). The
+    coefficients are passed as objects, never printed, so they are exact.
     """
-    value = np.zeros_like(e2)
-    mag = np.zeros(e2.shape)
-    err = np.zeros(e2.shape)
-    a2, a4, a6 = np.abs(e2), np.abs(e4), np.abs(e6)
-    if bounds is not None:
-        b2, b4, b6 = a2 + bounds[0], a4 + bounds[1], a6 + bounds[2]
-    for (i, j, k), coeff in p.items():
-        value = value + coeff * e2**i * e4**j * e6**k
-        term = abs(coeff) * a2**i * a4**j * a6**k
-        mag = mag + term
-        if bounds is not None:
-            err = err + abs(coeff) * b2**i * b4**j * b6**k - term
-    if bounds is None:
-        return value, mag
-    return value, mag, err
+    factors: list = []
+    monomials = []
+    for key, c in p.items():
+        idx = []
+        for v, n in enumerate(key):
+            if n:
+                if (v, n) not in factors:
+                    factors.append((v, n))
+                idx.append(factors.index((v, n)))
+        monomials.append(tuple(idx))
+    names = ("e2", "e4", "e6")
+    used = sorted({v for v, _ in factors})
+    lines = ["def f(e2, e4, e6, bounds=None):"]
+    lines += [f"    A{v} = abs({names[v]})" for v in used]
+    body_err = [f"    B{v} = A{v} + bounds[{v}]" for v in used]
+    for i, (v, n) in enumerate(factors):
+        if n == 1:
+            lines.append(f"    x{i} = {names[v]}; a{i} = A{v}")
+            body_err.append(f"    w{i} = B{v}")
+        else:
+            lines.append(f"    x{i} = {_power(names[v], n)}; a{i} = {_power(f'A{v}', n)}")
+            body_err.append(f"    w{i} = {_power(f'B{v}', n)}")
+    value, mag, wide = [], [], []
+    for k, idx in enumerate(monomials):
+        value.append("".join([f"c{k}"] + [f" * x{i}" for i in idx]))
+        mag.append("".join([f"s{k}"] + [f" * a{i}" for i in idx]))
+        wide.append("".join([f"s{k}"] + [f" * w{i}" for i in idx]))
+    lines.append("    value = " + value[0])
+    lines += [f"    value = value + {t}" for t in value[1:]]
+    lines.append("    m0 = " + mag[0])
+    lines += [f"    m{k} = {t}" for k, t in enumerate(mag[1:], start=1)]
+    lines.append("    mag = m0")
+    lines += [f"    mag = mag + m{k}" for k in range(1, len(mag))]
+    lines += ["    if bounds is None:", "        return value, mag"]
+    lines += body_err
+    lines.append(f"    err = {wide[0]} - m0")
+    lines += [f"    err = err + ({t} - m{k})" for k, t in enumerate(wide[1:], start=1)]
+    lines.append("    return value, mag, err")
+    namespace = {"ipow": ipow}
+    for k, c in enumerate(p.values()):
+        namespace[f"c{k}"], namespace[f"s{k}"] = c, abs(c)
+    exec("\n".join(lines), namespace)  # noqa: S102 - generated from the coefficients above
+    f = namespace["f"]
+    f.source = "\n".join(lines)
+    return f
+
+
+@lru_cache(maxsize=None)
+def compiled_derivative(k: int, order: int) -> tuple:
+    """:func:`compile_poly` of ``D^order E_k`` with ``degree + 1`` (its rounding count; cached)."""
+    poly = eisenstein_derivative(k, order)
+    return compile_poly(poly), degree(poly) + 1.0
+
+
+@lru_cache(maxsize=None)
+def compiled_shifted(k: int, order: int) -> tuple:
+    """:func:`compile_poly` of :func:`shifted_derivative` (poly, magnitude), with ``len + degree + 1``."""
+    poly, mag = shifted_derivative(k, order)
+    return compile_poly(poly), compile_poly(mag), len(poly) + degree(poly) + 1.0
 
 
 def degree(p: Poly) -> int:
