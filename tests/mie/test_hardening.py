@@ -449,6 +449,7 @@ def test_block_precheck_implies_the_per_element_test(rng):
 def _gradients(monkeypatch, block, budget):
     from kerker.mie import observables
 
+    monkeypatch.setenv("KERKER_MIE_KERNEL", "torch")  # the torch path's blocking is under test
     monkeypatch.setattr(observables, "_BLOCK", block)
     monkeypatch.setattr(observables, "_GRAPH_BUDGET", budget)
     eps_core = torch.tensor([[16.0 + 0.4j, 15.2 + 0.2j, -5.0 + 0.3j]] * 5, dtype=torch.complex128, requires_grad=True)
@@ -475,6 +476,7 @@ def test_recomputed_blocks_give_the_kept_graphs_gradients(monkeypatch):
 def test_gradcheck_through_recomputed_blocks(monkeypatch):
     from kerker.mie import observables
 
+    monkeypatch.setenv("KERKER_MIE_KERNEL", "torch")  # the torch path's blocking is under test
     monkeypatch.setattr(observables, "_BLOCK", 2)
     monkeypatch.setattr(observables, "_GRAPH_BUDGET", 0)
     mat_core, mat_shell = kerker.material("Si"), kerker.material("Ag")
@@ -491,6 +493,7 @@ def _saved_bytes_per_point(monkeypatch, budget) -> float:
     """Bytes autograd saves for the backward pass of 4,000 points (1 wavelength), per point."""
     from kerker.mie import observables
 
+    monkeypatch.setenv("KERKER_MIE_KERNEL", "torch")  # the torch path's blocking is under test
     monkeypatch.setattr(observables, "_BLOCK", 512)
     monkeypatch.setattr(observables, "_GRAPH_BUDGET", budget)
     rng = np.random.default_rng(1)

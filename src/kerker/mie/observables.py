@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from kerker.mie._fused import fused_efficiencies, selected_kernel
 from kerker.mie._inputs import GRAPH_BUDGET, MieInputs, prepare_coefficient_inputs, prepare_inputs, to_output
 from kerker.mie.coreshell import coefficients_orders_first, coefficients_torch
 from kerker.mie.special import n_max_wiscombe
@@ -222,13 +223,13 @@ def efficiencies(core, shell, r_core, t_shell, wavelength, env=1.0, *, n_max: in
     """
     inp = prepare_inputs(core, shell, r_core, t_shell, wavelength, env, n_max)
     shape = inp.x_shell.shape
-    flat = _efficiencies_flat(
-        inp.m_core.reshape(-1),
-        inp.m_shell.reshape(-1),
-        inp.x_core.reshape(-1),
-        inp.x_shell.reshape(-1),
-        inp.orders.reshape(-1),
-    )
+    args = (inp.m_core.reshape(-1), inp.m_shell.reshape(-1), inp.x_core.reshape(-1), inp.x_shell.reshape(-1))
+    # the fused kernel (kerker.mie._fused) unless KERKER_MIE_KERNEL=torch or Numba is missing;
+    # second derivatives of the fused kernel differentiate the torch path
+    if selected_kernel() == "fused":
+        flat = fused_efficiencies(*args, inp.orders.reshape(-1), torch_path=_efficiencies_flat)
+    else:
+        flat = _efficiencies_flat(*args, inp.orders.reshape(-1))
     fields = [to_output(q.reshape(shape), inp.use_torch) for q in flat]
     return Efficiencies(*fields)
 
