@@ -25,6 +25,7 @@ _LAZY = {
     "load_surrogate": "kerker.models",
     "load_generator": "kerker.models",
     "inverse_design": "kerker.design",
+    "open_executor": "kerker._executor",
 }
 
 __all__ = ["__version__", *_LAZY]

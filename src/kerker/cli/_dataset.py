@@ -8,7 +8,17 @@ import shutil
 import sys
 from pathlib import Path
 
-from kerker.cli._io import add_extrapolate, check_wavelengths, count, input_file, is_yaml_path, output_file, real
+from kerker.cli._io import (
+    add_executor_options,
+    add_extrapolate,
+    check_wavelengths,
+    count,
+    input_file,
+    is_yaml_path,
+    open_executor,
+    output_file,
+    real,
+)
 
 _DESCRIPTION = (
     "Compute Q_fwd, Q_back, Q_ext, Q_sca and Q_abs of core-shell particles with exact Mie theory and "
@@ -44,7 +54,9 @@ def register(subparsers) -> None:
             "  kerker dataset build                                   # the paper's set -> data/coreshell.h5\n"
             "  kerker dataset build --config offgrid --out data/offgrid.h5\n"
             "  kerker dataset build --materials Si SiO2 --n-r-core 20 --n-t-shell 20 --out data/si.h5\n"
-            "  kerker dataset build --sampling random --n-particles 10000 --seed 3 --out data/random.h5"
+            "  kerker dataset build --sampling random --n-particles 10000 --seed 3 --out data/random.h5\n"
+            "  kerker dataset build --workers 4                       # the same file, chunks on 4 Dask workers\n"
+            "  kerker dataset build --scheduler tcp://10.0.0.5:8786   # ... on a running Dask cluster"
         ),
     )
     build.add_argument(
@@ -86,6 +98,7 @@ def register(subparsers) -> None:
         "--dtype", choices=("float32", "float64"), help="storage type of the efficiencies (default: float32)"
     )
     build.add_argument("--quiet", action="store_true", help="no progress output")
+    add_executor_options(build, "chunks")
     build.set_defaults(func=_run_build, _fields=_FIELD_OPTIONS)
 
     info = sub.add_parser("info", help="summary of a dataset file: config, sizes, provenance, fingerprint")
@@ -250,7 +263,8 @@ def _run_build(args) -> int:
         )
         if config.extrapolation == "hold":
             _print_held(config)
-    build_dataset(out, config, progress=not args.quiet)
+    with open_executor(args) as executor:
+        build_dataset(out, config, progress=not args.quiet, executor=executor)
     return 0
 
 

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kerker.cli._io import count, input_file, log_line, output_dir, real, wrote
+from kerker.cli._io import add_executor_options, count, input_file, log_line, open_executor, output_dir, real, wrote
 
 _METHODS = ("latent", "enumerate", "de", "cma")
 
@@ -82,6 +82,7 @@ def register(subparsers) -> None:
                      help="match with the scale-free relative MSE (each spectrum's MSE over its target's mean square)")
     inv.add_argument("--seed", type=count(0), default=0, help="seed of the target draw and of the starts")
     inv.add_argument("--out", type=Path, required=True, help="output directory")
+    add_executor_options(inv, "batches of targets")
     inv.set_defaults(func=_run_benchmark_inverse)
 
 
@@ -108,7 +109,9 @@ def _register_study(subparsers) -> None:
             "the core material fixed. Every local optimum is re-scored with exact Mie theory; for each shell "
             "material the best design is compared with the global optimum of a fine (r_core, t_shell) grid on "
             "exact Mie refined by L-BFGS-B, and with its loss under size polydispersity. Writes study.json and "
-            "the figures (local optima per shell, spectra, multipoles, radiation patterns)."
+            "the figures (local optima per shell, spectra, multipoles, radiation patterns). Each finished search and "
+            "shell check is kept in OUT/tasks.jsonl: a rerun with the same arguments takes it from there (delete the "
+            "file to compute everything again)."
         ),
     )
     k.add_argument("--core", default="Si", help="fixed core material (default Si)")
@@ -129,6 +132,7 @@ def _register_study(subparsers) -> None:
     k.add_argument("--lrs", type=_floats, default=[], metavar="LR,LR,...",
                    help="learning-rate study (Fig. S7), e.g. 0.001,0.01,0.1")
     k.add_argument("--out", type=Path, required=True, help="output directory")
+    add_executor_options(k, "searches and each shell's checks")
     k.set_defaults(func=_run_study_kerker)
 
 
@@ -137,11 +141,12 @@ def _run_study_kerker(args) -> int:
     from kerker.report import plot_kerker_study
 
     out = output_dir(args.out)
-    study = run_kerker_study(
-        args.core, args.wavelength, weight=args.weight, starts=args.starts, iterations=args.iterations, lr=args.lr,
-        physics=args.physics, method=args.method, seed=args.seed, grid=args.grid, spread=args.spread,
-        weights=args.weights, lrs=args.lrs, log=log_line,
-    )
+    with open_executor(args) as executor:
+        study = run_kerker_study(
+            args.core, args.wavelength, weight=args.weight, starts=args.starts, iterations=args.iterations,
+            lr=args.lr, physics=args.physics, method=args.method, seed=args.seed, grid=args.grid, spread=args.spread,
+            weights=args.weights, lrs=args.lrs, log=log_line, executor=executor, resume=out / "tasks.jsonl",
+        )
     files = [write_kerker_study(study, out / "study.json", command=["kerker", *sys.argv[1:]])]
     files += plot_kerker_study(study.to_dict(), out).values()
     print("shell  r_core_nm  t_shell_nm   q_fwd   q_back     loss  grid_optimum  gap_%  poly_mean_%")
@@ -191,13 +196,13 @@ def _run_benchmark_inverse(args) -> int:
     out = output_dir(args.out)
     data = input_file(args.data, "--data", what="dataset file")
     off_grid = input_file(args.off_grid, "--off-grid", what="dataset file") if args.off_grid else None
-    run_inverse_study(
-        data, out, off_grid=off_grid, targets=args.targets, methods=tuple(args.methods.split(",")),
-        starts=args.starts, iterations=args.iterations, population=args.population, generations=args.generations,
-        screen=args.screen, batch=args.batch, relative=args.relative, seed=args.seed,
-        command=["kerker", *sys.argv[1:]],
-        log=log_line,
-    )
+    with open_executor(args) as executor:
+        run_inverse_study(
+            data, out, off_grid=off_grid, targets=args.targets, methods=tuple(args.methods.split(",")),
+            starts=args.starts, iterations=args.iterations, population=args.population,
+            generations=args.generations, screen=args.screen, batch=args.batch, relative=args.relative,
+            seed=args.seed, command=["kerker", *sys.argv[1:]], log=log_line, executor=executor,
+        )
     files = plot_inverse_study(out)
     print(files["table"].read_text(), end="")
     wrote(*files.values())

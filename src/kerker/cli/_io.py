@@ -17,12 +17,15 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from kerker._config import integer, number
 
 __all__ = [
+    "add_executor_options",
     "add_extrapolate",
     "check_wavelengths",
     "complex_number",
@@ -31,6 +34,7 @@ __all__ = [
     "is_yaml_path",
     "log_line",
     "material_arg",
+    "open_executor",
     "output_dir",
     "output_file",
     "parse_ints",
@@ -232,6 +236,61 @@ def input_file(path, option: str, *, what: str = "file", must_exist: bool = True
     if not os.access(path, os.R_OK):
         raise ValueError(f"{label}: cannot read the {what} (no permission)")
     return path
+
+
+# -- where the work runs (kerker._executor) -------------------------------------------
+
+
+def _scheduler_address(text: str) -> str:
+    """argparse type of ``--scheduler``: a Dask scheduler address, PROTOCOL://HOST:PORT."""
+    from kerker._executor import check_address
+
+    try:
+        return check_address(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("scheduler ")) from None
+
+
+_scheduler_address.__name__ = "address"
+
+
+def add_executor_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--workers N`` | ``--scheduler ADDR`` (and ``--scheduler-timeout``): where ``what`` run (Dask)."""
+    group = parser.add_argument_group(
+        "where the work runs", f"default: in this process; with Dask ({_DASK_EXTRA}) the {what} run as tasks on "
+        "worker processes and this process writes the results; see docs/distributed.md"
+    )
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=count(1), metavar="N",
+                       help=f"run the {what} on a local Dask cluster of N worker processes (one thread each)")
+    where.add_argument("--scheduler", type=_scheduler_address, metavar="ADDR",
+                       help=f"run the {what} on the running Dask cluster whose scheduler is at ADDR, e.g. "
+                       "tcp://10.0.0.5:8786 (dask scheduler / dask worker, dask-jobqueue)")
+    group.add_argument("--scheduler-timeout", type=real(above=0.0), default=10.0, metavar="S",
+                       help="seconds to wait for --scheduler to answer before giving up")
+
+
+_DASK_EXTRA = "pip install 'kerker[distributed]'"
+# a library message about an argument of open_executor -> about its option
+_EXECUTOR_ARGUMENT = re.compile(r"^(workers|scheduler|timeout)\b")
+_EXECUTOR_OPTIONS = {"workers": "--workers", "scheduler": "--scheduler", "timeout": "--scheduler-timeout"}
+
+
+@contextmanager
+def open_executor(args):
+    """The executor of ``args.workers`` / ``args.scheduler`` (:func:`kerker.open_executor`), closed at the end.
+
+    Its refusals (Dask not installed, no scheduler answering) name the option.
+    """
+    from kerker._executor import open_executor as _open
+
+    with ExitStack() as stack:
+        try:
+            executor = stack.enter_context(_open(args.workers, args.scheduler, timeout=args.scheduler_timeout))
+        except ValueError as err:
+            text = _EXECUTOR_ARGUMENT.sub(lambda m: _EXECUTOR_OPTIONS[m.group(1)], str(err))
+            raise ValueError(text) from err
+        yield executor
 
 
 # -- messages ------------------------------------------------------------------------

@@ -19,11 +19,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
 
 from kerker._artifacts import exclusive_lock, stale_temporaries
+from kerker._executor import check_executor
 from kerker.dataset._config import DatasetConfig
 from kerker.dataset._store import (
     INPUTS,
@@ -92,22 +94,32 @@ def dataset_split(config: DatasetConfig) -> dict[str, np.ndarray]:
     return {name: np.sort(p).astype(np.int64) for name, p in zip(("train", "val", "test"), parts, strict=True)}
 
 
-def _compute_chunk(config, particles, eps, k) -> dict[str, np.ndarray]:
+def _chunk_rows(config, particles, k) -> dict[str, np.ndarray]:
+    """The particles of chunk ``k``: the work of one task (130 kB for 4,096 particles, whatever the dataset's size)."""
+    sl = slice(k * config.chunk_size, min((k + 1) * config.chunk_size, config.size))
+    return {name: particles[name][sl] for name in ("core_index", "shell_index", "r_core", "t_shell")}
+
+
+def _chunk_efficiencies(config, eps, rows) -> dict[str, np.ndarray]:
+    """The efficiencies of one chunk's particles ``rows``: a pure function, run here or on a Dask worker.
+
+    Cast to the file's dtype here, so that a worker sends the writer what is stored (half
+    the bytes for float32); the values are those :func:`write_chunk` would store.
+    """
     from kerker.mie import efficiencies
 
-    sl = slice(k * config.chunk_size, min((k + 1) * config.chunk_size, config.size))
     q = efficiencies(
-        eps[particles["core_index"][sl]],
-        eps[particles["shell_index"][sl]],
-        particles["r_core"][sl],
-        particles["t_shell"][sl],
+        eps[rows["core_index"]],
+        eps[rows["shell_index"]],
+        rows["r_core"],
+        rows["t_shell"],
         config.wavelength(),
         config.env,
     )
-    return {name: getattr(q, name) for name in TARGETS}
+    return {name: np.asarray(getattr(q, name), dtype=config.dtype) for name in TARGETS}
 
 
-def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -> Path:
+def build_dataset(path, config: DatasetConfig | None = None, *, progress=True, executor=None) -> Path:
     """Compute a core-shell efficiency dataset with exact Mie theory and store it as HDF5.
 
     Builds into ``<path>.partial`` and renames it to ``path`` when complete and, read
@@ -126,6 +138,12 @@ def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -
         True (default): progress lines on stderr (chunk k/K, spectra/s, ETA). A callable
         is called as ``progress(done_chunks, n_chunks, spectra_per_s, eta_s)`` after each
         chunk. False: silent.
+    executor : optional
+        Where the chunks are computed: None (default) in this process, or an executor of
+        :func:`kerker.open_executor` (a Dask cluster, ``docs/distributed.md``). Chunks are
+        computed by the workers and written by this process in chunk order, so the file
+        is bit-identical whatever the executor, worker count or order of completion; the
+        executor is not part of the config, the fingerprint or the file.
 
     Returns
     -------
@@ -146,6 +164,7 @@ def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -
     config = DatasetConfig() if config is None else config
     if not isinstance(config, DatasetConfig):
         raise TypeError(f"build_dataset config must be a DatasetConfig; received {type(config).__name__}")
+    executor = check_executor(executor, "build_dataset")
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     report = _reporter(progress)
@@ -176,7 +195,7 @@ def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -
             handle = open_partial(partial, config)
         with handle as f:
             _recompute_damaged(f, config, partial, report)
-            _compute(f, config, particles, eps, partial, report)
+            _compute(f, config, particles, eps, partial, report, executor)
         _check_before_rename(partial, config)
         with open_file(partial, "r+") as f:
             set_complete(f)
@@ -190,23 +209,32 @@ def build_dataset(path, config: DatasetConfig | None = None, *, progress=True) -
     return path
 
 
-def _compute(f, config, particles, eps, partial, report) -> None:
-    """Compute and write every chunk not yet done, each chunk's data synced before its flag."""
+def _compute(f, config, particles, eps, partial, report, executor) -> None:
+    """Compute and write every chunk not yet done, each chunk's data synced before its flag.
+
+    The executor computes the chunks (in this process by default, one at a time, when the
+    loop asks for the next); they come back in chunk order and only this process writes.
+    """
     done = f["done"][...].astype(bool)
+    if executor.distributed:
+        report.message(f"computing {int((~done).sum())} chunks {executor.describe()}")
+        report.where = lambda: f"  on {executor.slots()} Dask workers"
+    tasks = ((int(k), (_chunk_rows(config, particles, k),)) for k in np.flatnonzero(~done))
     start, computed = time.perf_counter(), 0
+    results = executor.map(_chunk_efficiencies, tasks, shared=(config, eps), ordered=True, name="chunk")
     try:
-        for k in np.flatnonzero(~done):
-            q = _compute_chunk(config, particles, eps, k)
-            write_chunk(f, config, k, q)
-            f.flush()
-            fsync(partial)  # the chunk's data reach the disk before the flag that says so
-            f["done"][k] = 1
-            f.flush()
-            computed += q["q_fwd"].shape[0]
-            rate = computed / (time.perf_counter() - start)
-            n_done = int(f["done"][...].sum())
-            remaining = config.size - min(config.size, n_done * config.chunk_size)
-            report(n_done, config.n_chunks, rate, remaining / rate)
+        with closing(results):  # an error or interrupt here cancels the chunks still computing
+            for k, q in results:
+                write_chunk(f, config, k, q)
+                f.flush()
+                fsync(partial)  # the chunk's data reach the disk before the flag that says so
+                f["done"][k] = 1
+                f.flush()
+                computed += q["q_fwd"].shape[0]
+                rate = computed / (time.perf_counter() - start)
+                n_done = int(f["done"][...].sum())
+                remaining = config.size - min(config.size, n_done * config.chunk_size)
+                report(n_done, config.n_chunks, rate, remaining / rate)
     except KeyboardInterrupt:
         n_done = int(f["done"][...].sum())
         report.message(f"interrupted: {n_done}/{config.n_chunks} chunks saved in {partial}; run again to resume")
@@ -272,12 +300,13 @@ class _reporter:
         self.progress = progress
         self.tty = sys.stderr.isatty()
         self.open_line = False  # a "\r" progress line awaits its newline
+        self.where = str  # appended to each line: where the chunks are computed
 
     def __call__(self, k, n, rate, eta):
         if callable(self.progress):
             self.progress(k, n, rate, eta)
         elif self.progress:
-            line = f"chunk {k}/{n}  {rate:,.0f} spectra/s  ETA {_duration(eta)}"
+            line = f"chunk {k}/{n}  {rate:,.0f} spectra/s  ETA {_duration(eta)}{self.where()}"
             self.open_line = self.tty and k < n
             print(("\r" + line) if self.tty else line, end="" if self.open_line else "\n", file=sys.stderr, flush=True)
 

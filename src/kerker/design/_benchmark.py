@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,18 @@ def _rmae(pred: np.ndarray, exact: np.ndarray) -> np.ndarray:
     from kerker.models import rmae
 
     return rmae(pred, exact)
+
+
+def _drop_cut_line(path: Path) -> None:
+    """Truncate a last line that a kill cut short, so that the next rows start on a line of their own."""
+    if not path.is_file():
+        return
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        if data and not data.endswith(b"\n"):
+            handle.truncate(data.rfind(b"\n") + 1)
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def _done(path: Path) -> set[tuple[str, str, int]]:
@@ -174,6 +187,13 @@ def _solve_batch(name: str, targets: InverseTargets, rows: np.ndarray, *, starts
     return results, wall
 
 
+def _solve_task(targets: InverseTargets, options: dict, surrogate, generator, name: str, rows: np.ndarray,
+                starts: int, iterations: int) -> list[dict]:
+    """One task of the study: a batch of targets of one method (its rows and, through them, its seeds)."""
+    return _solve_batch(name, targets, rows, starts=starts, iterations=iterations, surrogate=surrogate,
+                        generator=generator, **options)[0]
+
+
 def run_inverse_benchmark(
     targets: InverseTargets,
     out_dir: str | Path,
@@ -191,6 +211,7 @@ def run_inverse_benchmark(
     surrogate=None,
     generator=None,
     log: Callable[[str], None] | None = None,
+    executor=None,
 ) -> Path:
     """Run (or resume) the test-set study; returns the path of ``results.jsonl``.
 
@@ -220,7 +241,17 @@ def run_inverse_benchmark(
         its target's mean square) instead of the plain MSE.
     log : callable, optional
         Progress lines.
+    executor : optional
+        Where the batches run: None (default) in this process, one after the other, or an
+        executor of :func:`kerker.open_executor` (a Dask cluster, ``docs/distributed.md``),
+        one task per batch (per target for ``de``/``cma``). The batches are the same either
+        way, so are the results (only ``wall_time_s`` differs); this process appends each
+        batch's rows to ``results.jsonl`` as it completes, so the file's row order may
+        differ (:func:`summarize_inverse` does not depend on it).
     """
+    from kerker._executor import check_executor
+
+    executor = check_executor(executor, "run_inverse_benchmark")
     unknown = [m for m in methods if m not in STUDY_METHODS]
     if unknown:
         raise ValueError(f"unknown methods {unknown}; available: {list(STUDY_METHODS)}")
@@ -231,6 +262,7 @@ def run_inverse_benchmark(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.jsonl"
+    _drop_cut_line(path)
     done = _done(path)
     if any(STUDY_METHODS[m][0] == "latent" or STUDY_METHODS[m][1] == "surrogate" for m in methods):
         from kerker.models import load_generator, load_surrogate
@@ -238,23 +270,35 @@ def run_inverse_benchmark(
         surrogate = surrogate or load_surrogate()
         generator = generator or load_generator()
     log = log or (lambda line: None)
-    for name in methods:
-        todo = np.array([i for i in range(len(targets)) if (name, targets.label, int(targets.index[i])) not in done])
-        if todo.size == 0:
-            log(f"{name} ({targets.label}): all {len(targets)} targets done")
-            continue
-        per_batch = batch if STUDY_METHODS[name][0] in ("latent", "enumerate") else 1
-        its, st = (generations, population) if STUDY_METHODS[name][0] in ("de", "cma") else (iterations, starts)
-        t0 = time.perf_counter()
-        for b in range(0, todo.size, per_batch):
-            rows = todo[b : b + per_batch]
-            res, _ = _solve_batch(name, targets, rows, starts=st, iterations=its, lr=lr, seed=seed,
-                                  screen=screen, surrogate=surrogate, generator=generator, relative=relative)
+    if executor.distributed:
+        log(f"running the batches {executor.describe()}")
+    todo, started, finished = {}, {}, {}
+
+    def tasks():
+        # lazily: in this process each method's clock starts when its first batch does
+        for name in methods:
+            rows = np.array([i for i in range(len(targets))
+                             if (name, targets.label, int(targets.index[i])) not in done], dtype=np.int64)
+            if rows.size == 0:
+                log(f"{name} ({targets.label}): all {len(targets)} targets done")
+                continue
+            todo[name], finished[name] = rows.size, 0
+            per_batch = batch if STUDY_METHODS[name][0] in ("latent", "enumerate") else 1
+            its, st = (generations, population) if STUDY_METHODS[name][0] in ("de", "cma") else (iterations, starts)
+            for b in range(0, rows.size, per_batch):
+                started.setdefault(name, time.perf_counter())
+                yield name, (name, rows[b : b + per_batch], st, its)
+
+    options = {"lr": lr, "seed": seed, "screen": screen, "relative": relative}
+    results = executor.map(_solve_task, tasks(), shared=(targets, options, surrogate, generator), name="targets")
+    with closing(results):  # an error or interrupt here cancels the batches still running
+        for name, res in results:
             _append(path, res)
-            n_done = b + rows.size
-            rate = (time.perf_counter() - t0) / n_done
-            log(f"{name} ({targets.label}): {n_done}/{todo.size} targets, {rate:.2f} s/target, "
-                f"ETA {rate * (todo.size - n_done) / 60:.1f} min")
+            finished[name] += len(res)
+            n_done, n_todo = finished[name], todo[name]
+            rate = (time.perf_counter() - started[name]) / n_done
+            log(f"{name} ({targets.label}): {n_done}/{n_todo} targets, {rate:.2f} s/target, "
+                f"ETA {rate * (n_todo - n_done) / 60:.1f} min")
     return path
 
 
@@ -266,6 +310,7 @@ def summarize_inverse(path: str | Path) -> dict:
         out.setdefault((r["method"], r["label"]), []).append(r)
     summary = {}
     for (method, label), rs in sorted(out.items()):
+        rs = sorted(rs, key=lambda r: r["target"])  # the file's order is the order batches finished in
         fwd = np.array([r["rmae_fwd"] for r in rs]) * 100
         back = np.array([r["rmae_back"] for r in rs]) * 100
         unamb = [r for r in rs if not r["ambiguous"]]
@@ -293,6 +338,7 @@ def run_inverse_study(
     seed: int = 0,
     command=None,
     log: Callable[[str], None] | None = None,
+    executor=None,
     **options,
 ) -> dict:
     """``kerker benchmark inverse``: targets from dataset files, the study, ``summary.json``.
@@ -308,9 +354,9 @@ def run_inverse_study(
         its ``test`` split.
     targets : int or None
         Targets drawn (with ``seed``) from each set; None takes the whole split.
-    methods, seed, log
+    methods, seed, log, executor
         See :func:`run_inverse_benchmark`; ``options`` are passed on (starts, iterations,
-        population, generations, screen, batch).
+        population, generations, screen, batch, relative).
 
     Returns
     -------
@@ -330,7 +376,7 @@ def run_inverse_study(
         n = None if targets is None or targets >= split_size else targets
         t = InverseTargets.from_dataset(ds, "test", n=n, seed=seed, label=label)
         sources[label] = {"path": str(file), "fingerprint": getattr(ds, "fingerprint", None), "targets": len(t)}
-        path = run_inverse_benchmark(t, out, methods=methods, seed=seed, log=log, **options)
+        path = run_inverse_benchmark(t, out, methods=methods, seed=seed, log=log, executor=executor, **options)
     summary = summarize_inverse(path)
     config = {"methods": list(methods), "targets": targets, **options}
     payload = {"summary": summary, "paper": PAPER_FIGURES, "sources": sources,

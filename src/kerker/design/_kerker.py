@@ -10,9 +10,13 @@ polydispersity.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -153,6 +157,41 @@ def _best_per_shell(result) -> dict:
     return best
 
 
+def _search(kw: dict, wavelength: float, weight: float, lr, starts: int, keep: str) -> dict:
+    """One search of the study (a task): ``starts`` optimizations of ``L_dir`` at ``weight`` and ``lr``.
+
+    ``keep`` says what the study needs of it: ``"main"`` every optimum, ``"weight"`` the
+    best design of each shell, ``"lr"`` the loss history.
+    """
+    t0 = time.perf_counter()
+    r = inverse_design(Directional(wavelength=wavelength, weight=weight), lr=lr, **{**kw, "starts": starts})
+    out = {"best": str(r.best), "wall": time.perf_counter() - t0}
+    if keep == "main":
+        out.update(materials=list(r.materials), lr=r.meta["config"]["lr"], evaluations=int(r.evaluations),
+                   best_per_shell=_best_per_shell(r),
+                   optima={"shell": np.asarray(r.shell), "r_core": r.r_core, "t_shell": r.t_shell, "loss": r.loss,
+                           "q_fwd": r.q_fwd[:, 0], "q_back": r.q_back[:, 0], "search_loss": r.search_loss})
+    elif keep == "weight":
+        out["best_per_shell"] = _best_per_shell(r)
+    else:
+        h = np.asarray(r.history)
+        out.update(iterations=int(h.shape[0]), final_best_exact=float(r.loss[0]),
+                   lr_study={"best": h.min(1).tolist(), "median": np.median(h, 1).tolist(),
+                             "final_best_exact": float(r.loss[0])})
+    return out
+
+
+def _shell_checks(materials, ci: int, wavelength: float, si: int, weight: float, grid: int, spread: float,
+                  r_core: float, t_shell: float) -> dict:
+    """One shell's checks (a task): its grid optimum and the polydispersity of its best design."""
+    out = {}
+    if grid:
+        out["grid_optimum"] = grid_optimum(materials, ci, si, wavelength, weight, grid=grid)
+    if spread:
+        out["polydispersity"] = polydispersity(materials, ci, si, r_core, t_shell, wavelength, weight, spread=spread)
+    return out
+
+
 def run_kerker_study(
     core: str = "Si",
     wavelength: float = 705.0,
@@ -171,6 +210,8 @@ def run_kerker_study(
     surrogate=None,
     generator=None,
     log: Callable[[str], None] | None = None,
+    executor=None,
+    resume=None,
 ) -> KerkerStudy:
     """Soun et al.'s Kerker study: ``starts`` concurrent optimizations of ``L_dir`` with a fixed core.
 
@@ -193,6 +234,17 @@ def run_kerker_study(
         Learning-rate study (paper Fig. S7): the search repeated at each learning rate.
     log : callable, optional
         Progress lines.
+    executor : optional
+        Where the independent parts run: None (default) in this process, or an executor of
+        :func:`kerker.open_executor` (a Dask cluster, ``docs/distributed.md``). The tasks
+        are the searches (the main one, one per weight, one per learning rate), then the
+        checks of each shell (grid optimum, polydispersity); each is the computation the
+        in-process study does, so the results are identical. A search's starts are not
+        split: its random starts and batched Mie evaluations depend on how many run together.
+    resume : path, optional
+        A JSON-lines file that receives each finished task's result (appended, synced) and
+        from which a rerun with the same arguments takes them instead of computing them
+        again (``kerker study kerker`` uses ``OUT/tasks.jsonl``). None: nothing is kept.
     """
     if method not in ("latent", "enumerate"):
         raise ValueError(f"method must be 'latent' or 'enumerate' for the Kerker study, got {method!r}")
@@ -200,32 +252,40 @@ def run_kerker_study(
         raise ValueError(f"grid must be 0 (skip) or an integer >= 2, got {grid!r}")
     if not (isinstance(spread, (int, float)) and 0 <= spread < 1):
         raise ValueError(f"spread must be a fraction in [0, 1), got {spread!r}")
+    from kerker._executor import check_executor
+
+    executor = check_executor(executor, "run_kerker_study")
     log = log or (lambda line: None)
+    store = _TaskStore(resume, custom_models=surrogate is not None or generator is not None)
     kw = dict(method=method, physics=physics, starts=starts, iterations=iterations, seed=seed, fix_core=core,
               surrogate=surrogate, generator=generator)
     if method == "latent" and surrogate is None:
         from kerker.models import load_generator, load_surrogate
 
         kw["surrogate"], kw["generator"] = load_surrogate(), load_generator()
-    objective = Directional(wavelength=wavelength, weight=weight)
+    common = {"core": core, "wavelength": wavelength, "iterations": iterations, "physics": physics,
+              "method": method, "seed": seed}
     log(f"{starts} concurrent optimizations ({method}, {physics}) of L = -Q_fwd + {weight:g} Q_back at "
-        f"{wavelength:g} nm, {core} core")
-    t0 = time.perf_counter()
-    result = inverse_design(objective, lr=lr, **kw)
-    wall = time.perf_counter() - t0
-    log(f"done in {wall:.1f} s: {result.best}")
-    materials = result.materials
+        f"{wavelength:g} nm, {core} core" + (f", {executor.describe()}" if executor.distributed else ""))
+    searches = [("main", weight, lr, starts), *(("weight", float(w), lr, starts) for w in weights),
+                *(("lr", weight, float(rate), min(starts, 1000)) for rate in lrs)]
+    tasks = [({"task": "search", "keep": keep, "weight": w, "lr": rate, "starts": n, **common}, (w, rate, n, keep))
+             for keep, w, rate, n in searches]
+    found = store.run(executor, _search, tasks, shared=(kw, wavelength), name="search", log=_log_search(log))
+    main = found[0]
+    wall = main["wall"]
+    materials = tuple(main["materials"])
     ci = materials.index(core)
-    best = _best_per_shell(result)
-    for shell, b in best.items():
-        si = materials.index(shell)
+    best = main["best_per_shell"]
+    checks = [({"task": "shell", "shell": shell, "weight": weight, "grid": grid, "spread": spread,
+                "r_core": b["r_core"], "t_shell": b["t_shell"], **common},
+               (materials.index(shell), weight, grid, spread, b["r_core"], b["t_shell"]))
+              for shell, b in best.items()] if grid or spread else []
+    done = store.run(executor, _shell_checks, checks, shared=(materials, ci, wavelength), name="shell")
+    for (shell, b), extra in zip(best.items(), done):
+        b.update(extra)
         if grid:
-            g = grid_optimum(materials, ci, si, wavelength, weight, grid=grid)
-            b["grid_optimum"] = g
-            b["gap_pct"] = float(100 * (b["loss"] - g["loss"]) / abs(g["loss"]))
-        if spread:
-            b["polydispersity"] = polydispersity(materials, ci, si, b["r_core"], b["t_shell"], wavelength, weight,
-                                                 spread=spread)
+            b["gap_pct"] = float(100 * (b["loss"] - b["grid_optimum"]["loss"]) / abs(b["grid_optimum"]["loss"]))
         gap = f", grid optimum {b['grid_optimum']['loss']:.4f} (gap {b['gap_pct']:.3f} %)" if grid else ""
         log(f"  {shell:6s} shell: r_core {b['r_core']:6.2f} nm, t_shell {b['t_shell']:6.2f} nm, "
             f"L {b['loss']:.4f}{gap}")
@@ -236,26 +296,108 @@ def run_kerker_study(
     spectra = {shell: particle_spectra(held[core], held[shell], b["r_core"], b["t_shell"],
                                        np.linspace(*_SPECTRUM_GRID), pattern_wavelength=wavelength)
                for shell, b in best.items()}
-    optima = {"shell": np.asarray(result.shell), "r_core": result.r_core, "t_shell": result.t_shell,
-              "loss": result.loss, "q_fwd": result.q_fwd[:, 0], "q_back": result.q_back[:, 0],
-              "search_loss": result.search_loss}
-    sweep = []
-    for w in weights:
-        r = inverse_design(Directional(wavelength=wavelength, weight=float(w)), lr=lr, **kw)
-        sweep.append({"weight": float(w), "best_per_shell": _best_per_shell(r)})
-        log(f"weight {w:g}: {r.best}")
-    lr_study = {}
-    for rate in lrs:
-        r = inverse_design(objective, lr=float(rate), **{**kw, "starts": min(starts, 1000)})
-        h = np.asarray(r.history)
-        lr_study[f"{float(rate):g}"] = {"best": h.min(1).tolist(), "median": np.median(h, 1).tolist(),
-                                        "final_best_exact": float(r.loss[0])}
-        log(f"lr {rate:g}: {h.shape[0]} iterations, best exact L {r.loss[0]:.4f}")
+    sweep = [{"weight": float(w), "best_per_shell": r["best_per_shell"]}
+             for w, r in zip(weights, found[1 : 1 + len(weights)])]
+    lr_study = {f"{float(rate):g}": r["lr_study"] for rate, r in zip(lrs, found[1 + len(weights) :])}
     config = {"core": core, "wavelength": wavelength, "weight": weight, "starts": starts, "iterations": iterations,
-              "lr": result.meta["config"]["lr"], "physics": physics, "method": method, "seed": seed, "grid": grid,
+              "lr": main["lr"], "physics": physics, "method": method, "seed": seed, "grid": grid,
               "spread": spread, "weights": [float(w) for w in weights], "lrs": [float(x) for x in lrs],
-              "evaluations": int(result.evaluations)}
-    return KerkerStudy(config, optima, best, sweep, lr_study, wall, spectra)
+              "evaluations": main["evaluations"]}
+    return KerkerStudy(config, main["optima"], best, sweep, lr_study, wall, spectra)
+
+
+def _log_search(log):
+    """The progress line of each finished search."""
+
+    def show(key: dict, r: dict) -> None:
+        if key["keep"] == "main":
+            log(f"done in {r['wall']:.1f} s: {r['best']}")
+        elif key["keep"] == "weight":
+            log(f"weight {key['weight']:g}: {r['best']}")
+        else:
+            log(f"lr {key['lr']:g}: {r['iterations']} iterations, best exact L {r['final_best_exact']:.4f}")
+
+    return show
+
+
+class _TaskStore:
+    """Each finished task's result, kept in a JSON-lines file (``resume``) so that a rerun skips it.
+
+    A task is identified by its key (every argument it depends on, and the kerker version);
+    results hold NumPy arrays, stored with their dtype so that they read back identical.
+    With models passed by the caller (not the shipped ones) nothing is reused.
+    """
+
+    def __init__(self, path, *, custom_models: bool):
+        from kerker import __version__
+
+        self.path = None if path is None else Path(path)
+        self.version = __version__
+        self.reuse = not custom_models
+        self.kept = {}
+        if self.path is not None and self.path.is_file():
+            from kerker.design._benchmark import _drop_cut_line
+
+            _drop_cut_line(self.path)  # so that the next result starts a line of its own
+        if self.path is not None and self.path.is_file() and self.reuse:
+            for line in self.path.read_text().splitlines():
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:  # a line cut by an interrupt: that task runs again
+                    continue
+                self.kept[record["key"]] = _decode(record["result"])
+
+    def _id(self, key: dict) -> str:
+        return json.dumps({**key, "kerker_version": self.version}, sort_keys=True)
+
+    def run(self, executor, fn, tasks, *, shared, name, log=None) -> list:
+        """The results of ``tasks`` (``(key, args)``), in order: kept ones, the others computed on ``executor``.
+
+        ``log(key, result)`` is called for each, kept ones first, the others as they finish.
+        """
+        results = [self.kept.get(self._id(key)) for key, _ in tasks]
+        for (key, _), result in zip(tasks, results):
+            if result is not None and log is not None:
+                log(key, result)
+        todo = ((i, args) for i, ((_, args), result) in enumerate(zip(tasks, results)) if result is None)
+        with closing(executor.map(fn, todo, shared=shared, name=name)) as finished:
+            for i, result in finished:
+                results[i] = result
+                if self.path is not None:
+                    self._append(tasks[i][0], result)
+                if log is not None:
+                    log(tasks[i][0], result)
+        return results
+
+    def _append(self, key: dict, result) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"key": self._id(key), "result": _encode(result)}) + "\n"
+        with open(self.path, "a") as handle:  # one write of a whole line, synced: a kill cuts at most that line
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _encode(value):
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
 
 
 def write_kerker_study(study: KerkerStudy, path, *, command=None):

@@ -1,0 +1,389 @@
+"""Where a long, embarrassingly parallel job runs: in this process (the default) or on Dask.
+
+A job (a dataset build, an inverse-design study) is a sequence of independent tasks, each
+a call ``fn(*shared, *args)`` of a module-level function with its own chunk of work (and
+its seed) in ``args`` and the arguments every task shares in ``shared``. The one process
+that opened the executor submits the tasks and receives every result: it alone writes the
+job's files. :func:`open_executor` gives
+
+* :class:`InProcess` (``open_executor()``, the default): each task runs here, when the
+  loop asks for its result, in order; nothing of Dask is imported;
+* :class:`DaskExecutor` on a ``dask.distributed.LocalCluster`` of ``workers`` worker
+  processes of one thread each (``open_executor(workers=4)``), started and stopped with
+  the ``with`` block;
+* :class:`DaskExecutor` on an existing cluster (``open_executor(scheduler="tcp://host:8786")``):
+  ``dask scheduler`` and ``dask worker`` processes, dask-jobqueue on SLURM, Kubernetes.
+
+Faults are Dask's to handle: a task on a worker that dies (even by SIGKILL) is run again
+on another worker (a LocalCluster's nanny starts a replacement), up to Dask's
+``distributed.scheduler.allowed-failures`` (3) deaths per task. A scheduler that does not
+answer within ``timeout`` seconds is a ``ValueError``, not a hang. Every task runs PyTorch
+on one thread (``torch.set_num_threads(1)``), so that N tasks on N cores do not
+oversubscribe them; the results of kerker's tasks do not depend on the thread count.
+
+This module imports nothing of kerker's subpackages (it sits beside ``_artifacts``), and
+Dask only when a Dask executor is opened: ``pip install 'kerker[distributed]'``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import socket
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+__all__ = ["DEFAULT_TIMEOUT", "DaskExecutor", "InProcess", "check_address", "check_executor", "open_executor"]
+
+#: Seconds to wait for a scheduler's answer before giving up (``--scheduler-timeout``).
+DEFAULT_TIMEOUT = 10.0
+
+_EXTRA = "pip install 'kerker[distributed]'"
+_DASHBOARD_PORT = 8787  # Dask's default
+# PROTOCOL://HOST:PORT (or HOST:PORT, tcp); HOST a name, an IPv4 address or an [IPv6] address
+_ADDRESS = re.compile(
+    r"^(?:(?P<protocol>[a-z][a-z0-9+]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})$"
+)
+_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
+# The packages whose versions must agree between this process and a worker for identical results.
+_PINNED = ("kerker", "numpy", "torch", "h5py", "scipy")
+
+
+class InProcess:
+    """Run every task in this process, in order, when its result is asked for (the default).
+
+    The path a job took before executors existed: a plain loop, no Dask, same speed.
+    """
+
+    distributed = False
+    dashboard = None
+
+    def describe(self) -> str:
+        """One line for the progress output."""
+        return "in this process"
+
+    def slots(self) -> int:
+        """Tasks run at once: one."""
+        return 1
+
+    def map(self, fn: Callable, tasks: Iterable, *, shared: tuple = (), ordered: bool = False,
+            name: str = "task") -> Iterator[tuple]:
+        """Yield ``(key, fn(*shared, *args))`` for each ``(key, args)`` of ``tasks``, in order.
+
+        Parameters
+        ----------
+        fn : callable
+            A module-level function (a Dask worker imports it by name).
+        tasks : iterable of (key, tuple)
+            Each task's key (returned with its result) and its own arguments; consumed
+            lazily, one task at a time.
+        shared : tuple
+            Arguments every task receives first.
+        ordered : bool
+            Yield in task order (always so here).
+        name : str
+            Label of the tasks (Dask's dashboard groups them by it).
+        """
+        for key, args in tasks:
+            yield key, fn(*shared, *args)
+
+
+class DaskExecutor:
+    """Run tasks on a ``dask.distributed`` cluster; results come back to this process.
+
+    Made by :func:`open_executor`, which also closes it. ``client`` is the
+    ``distributed.Client``; ``cluster`` the ``LocalCluster`` it started, or None for a
+    cluster that was already running.
+    """
+
+    distributed = True
+
+    def __init__(self, client, cluster=None):
+        self.client = client
+        self.cluster = cluster
+        self._slots, self._slots_at = 1, -math.inf
+
+    @property
+    def dashboard(self) -> str | None:
+        """The address of the Dask dashboard (its plots need ``bokeh`` where the scheduler runs)."""
+        try:
+            return self.client.dashboard_link
+        except (KeyError, AttributeError):  # a scheduler without the dashboard service
+            return None
+
+    def slots(self) -> int:
+        """Tasks the cluster runs at once (threads over all workers); re-read at most once a second."""
+        now = time.monotonic()
+        if now - self._slots_at > 1.0:
+            self._slots = max(1, sum(self.client.nthreads().values()))
+            self._slots_at = now
+        return self._slots
+
+    def describe(self) -> str:
+        """One line for the progress output: where, how many workers, the dashboard."""
+        threads = self.client.nthreads()
+        where = (f"a Dask LocalCluster of {len(threads)} worker processes" if self.cluster is not None
+                 else f"the Dask cluster at {self.client.scheduler.address} ({len(threads)} workers now)")
+        text = f"on {where}, {sum(threads.values())} tasks at a time"
+        link = self.dashboard
+        if link:
+            text += f"; dashboard {link}"
+            if self.cluster is not None and not _has_bokeh():
+                text += " (its plots need bokeh: pip install bokeh)"
+        return text
+
+    def map(self, fn: Callable, tasks: Iterable, *, shared: tuple = (), ordered: bool = False,
+            name: str = "task") -> Iterator[tuple]:
+        """Yield ``(key, result)`` of each task as it completes (``ordered``: in task order).
+
+        At most twice as many tasks as the cluster runs at once are submitted and not yet
+        yielded (counted from the oldest not yet yielded when ``ordered``), so results
+        waiting for an earlier one stay few and a large job is never submitted at once.
+        ``shared`` travels to the cluster once, as the result of a task of its own (which
+        Dask recomputes if the workers holding it die). A task's exception is raised
+        here; a task whose worker died ``allowed-failures`` times raises RuntimeError.
+        Unfinished tasks are cancelled when the caller stops iterating.
+        Parameters as :meth:`InProcess.map`.
+        """
+        from distributed import KilledWorker, as_completed
+
+        client, token = self.client, uuid.uuid4().hex[:8]
+        tasks = iter(tasks)
+        held = []  # the future of ``shared``, submitted with the first task (none for a job with nothing to do)
+        pending = as_completed(loop=client.loop)
+        where = {}  # future key -> (position, task key)
+        ready = {}  # position -> (task key, result): completed, waiting for an earlier one (ordered)
+        state = {"submitted": 0, "finished": 0, "next": 0, "exhausted": False}
+        live = {}
+
+        def fill():
+            base = state["next"] if ordered else state["finished"]
+            while not state["exhausted"] and state["submitted"] - base < 2 * self.slots():
+                try:
+                    key, args = next(tasks)
+                except StopIteration:
+                    state["exhausted"] = True
+                    break
+                if not held:
+                    held.append(client.submit(_hold, tuple(shared), key=f"{name}-shared-{token}", pure=False))
+                pos = state["submitted"]
+                future = client.submit(_run, fn, held[0], tuple(args), key=f"{name}-{pos}-{token}", pure=False)
+                where[future.key], live[future.key] = (pos, key), future
+                pending.add(future)
+                state["submitted"] += 1
+
+        try:
+            fill()
+            for future in pending:
+                pos, key = where.pop(future.key)
+                try:
+                    result = future.result()
+                except KilledWorker as err:
+                    raise RuntimeError(
+                        f"{name} {key!r}: the worker running it died each time it was tried (Dask's "
+                        "distributed.scheduler.allowed-failures); a task that runs a worker out of memory does "
+                        f"this. Finished work is kept: run again to resume ({err})"
+                    ) from err
+                live.pop(future.key).release()
+                state["finished"] += 1
+                if ordered:
+                    ready[pos] = (key, result)
+                    while state["next"] in ready:
+                        item = ready.pop(state["next"])
+                        state["next"] += 1
+                        yield item
+                else:
+                    yield key, result
+                fill()
+        finally:
+            if live:
+                client.cancel(list(live.values()))
+            for future in held:
+                future.release()
+
+
+def check_executor(executor, where: str) -> InProcess | DaskExecutor:
+    """``executor`` as given to ``where`` (a function's name): None is :class:`InProcess`."""
+    if executor is None:
+        return InProcess()
+    if not isinstance(executor, (InProcess, DaskExecutor)):
+        raise TypeError(
+            f"{where} executor must be None (this process) or what kerker.open_executor(...) yields; received "
+            f"{type(executor).__name__}"
+        )
+    return executor
+
+
+def _hold(shared: tuple) -> tuple:
+    """The task whose result is ``shared``: computed once, kept by Dask while the tasks need it."""
+    return shared
+
+
+def _run(fn: Callable, shared: tuple, args: tuple):
+    """A task on a worker: PyTorch on one thread, then ``fn(*shared, *args)``."""
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    return fn(*shared, *args)
+
+
+def _versions() -> dict:
+    """Versions of :data:`_PINNED` in this process (None: not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for package in _PINNED:
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def _port_is_free(port: int) -> bool:
+    """Whether a server could listen on ``port`` (all interfaces) now, as Dask's dashboard does."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("", port))
+        except OSError:
+            return False
+    return True
+
+
+def _has_bokeh() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("bokeh") is not None
+
+
+def check_address(address) -> str:
+    """``address`` if it is a Dask scheduler address PROTOCOL://HOST:PORT (or HOST:PORT, tcp); else ValueError."""
+    match = _ADDRESS.fullmatch(address) if isinstance(address, str) else None
+    if match is None or (match["protocol"] or "tcp") not in _PROTOCOLS or not 0 < int(match["port"]) < 65536:
+        raise ValueError(
+            "scheduler must be a Dask scheduler address PROTOCOL://HOST:PORT (protocol one of "
+            f"{', '.join(_PROTOCOLS)}; port 1-65535), e.g. tcp://10.0.0.5:8786; received {address!r}"
+        )
+    return address
+
+
+def _check(workers, scheduler, timeout) -> None:
+    if workers is not None and scheduler is not None:
+        raise ValueError(
+            "give workers (a local cluster) or scheduler (a running one), not both; received "
+            f"workers={workers!r}, scheduler={scheduler!r}"
+        )
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be an integer >= 1 (worker processes); received {workers!r}")
+    if scheduler is not None:
+        check_address(scheduler)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive finite number of seconds; received {timeout!r}")
+
+
+def _distributed(what: str):
+    try:
+        import distributed
+    except ImportError as err:
+        raise ValueError(
+            f"{what} needs Dask (the packages dask and distributed), which is not installed here ({err}); "
+            f"install it with {_EXTRA}"
+        ) from err
+    return distributed
+
+
+@contextmanager
+def open_executor(workers: int | None = None, scheduler: str | None = None, *,
+                  timeout: float = DEFAULT_TIMEOUT) -> Iterator[InProcess | DaskExecutor]:
+    """Open where a job's tasks run; closes it (and a cluster it started) when the block ends.
+
+    Neither ``workers`` nor ``scheduler``: :class:`InProcess`, the default (no Dask).
+
+    Parameters
+    ----------
+    workers : int, optional
+        Start a ``dask.distributed.LocalCluster`` of this many worker processes, one
+        thread each, on this machine (dashboard on port 8787, or a free one).
+    scheduler : str, optional
+        Use the running cluster whose scheduler listens at this address,
+        ``PROTOCOL://HOST:PORT`` (``tcp://10.0.0.5:8786``; see ``docs/distributed.md``).
+        Its workers must have the same versions of kerker, NumPy, PyTorch, h5py and SciPy
+        as this process (checked on the workers present when connecting).
+    timeout : float
+        Seconds to wait for the scheduler at ``scheduler`` to answer (default 10).
+
+    Yields
+    ------
+    InProcess or DaskExecutor
+
+    Raises
+    ------
+    ValueError
+        Both ``workers`` and ``scheduler``; ``workers`` < 1 or not an int; a malformed
+        address; Dask not installed (the message names ``pip install
+        'kerker[distributed]'``); no scheduler answering at ``scheduler`` within
+        ``timeout``; a worker with other package versions.
+
+    Examples
+    --------
+    >>> from kerker import open_executor
+    >>> with open_executor() as ex:      # in-process, the default
+    ...     [result for _, result in ex.map(pow, [(k, (k, 2)) for k in range(4)])]
+    [0, 1, 4, 9]
+    """
+    _check(workers, scheduler, timeout)
+    if workers is None and scheduler is None:
+        yield InProcess()
+        return
+    what = f"workers={workers}" if workers is not None else f"scheduler={scheduler!r}"  # the message's subject
+    distributed = _distributed(what)
+    if workers is not None:
+        # Dask's dashboard port, or any free one when another cluster has it: asking Dask for a port in use
+        # leaks the socket of its failed attempt (a ResourceWarning) before it falls back to a free one
+        dashboard = f":{_DASHBOARD_PORT}" if _port_is_free(_DASHBOARD_PORT) else ":0"
+        with warnings.catch_warnings():
+            # Lost a race for the port all the same: Dask serves the dashboard on a free port and says so with a
+            # UserWarning; describe() prints the address actually used.
+            warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                               dashboard_address=dashboard)
+        with cluster, distributed.Client(cluster, set_as_default=False) as client:
+            yield DaskExecutor(client, cluster)
+        return
+    try:
+        client = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as err:
+        raise ValueError(
+            f"scheduler={scheduler!r}: no Dask scheduler answered within {timeout:g} s ({err}); check the address "
+            "and that `dask scheduler` runs there and is reachable from this machine"
+        ) from err
+    with client:
+        _check_versions(client, scheduler)
+        yield DaskExecutor(client)
+
+
+def _check_versions(client, scheduler: str) -> None:
+    """Refuse workers whose kerker, NumPy, PyTorch, h5py or SciPy differ from this process's."""
+    _refuse_other_versions(_versions(), client.run(_versions, on_error="return"), scheduler)
+
+
+def _refuse_other_versions(here: dict, there: dict, scheduler: str) -> None:
+    """``there``: per worker address, its :func:`_versions` (or the error asking for them raised)."""
+    bad = []
+    for worker, theirs in sorted(there.items()):
+        if isinstance(theirs, BaseException):
+            bad.append(f"{worker}: could not be asked ({type(theirs).__name__}: {theirs})")
+            continue
+        diff = [f"{p} {theirs.get(p)} (here {here.get(p)})" for p in _PINNED if theirs.get(p) != here.get(p)]
+        if diff:
+            bad.append(f"{worker}: {', '.join(diff)}")
+    if bad:
+        raise ValueError(
+            f"scheduler={scheduler!r}: workers with other package versions than this process (results would "
+            f"differ or fail): {'; '.join(bad)}. Install the same versions on every worker"
+        )
