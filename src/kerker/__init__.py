@@ -26,6 +26,7 @@ _LAZY = {
     "load_generator": "kerker.models",
     "inverse_design": "kerker.design",
     "open_executor": "kerker._executor",
+    "WorkerLostError": "kerker._executor",
 }
 
 __all__ = ["__version__", *_LAZY]

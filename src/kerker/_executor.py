@@ -17,7 +17,10 @@ job's files. :func:`open_executor` gives
 Faults are Dask's to handle: a task on a worker that dies (even by SIGKILL) is run again
 on another worker (a LocalCluster's nanny starts a replacement), up to Dask's
 ``distributed.scheduler.allowed-failures`` (3) deaths per task. A scheduler that does not
-answer within ``timeout`` seconds is a ``ValueError``, not a hang. Every task runs PyTorch
+answer within ``timeout`` seconds, or has no worker, is a ``ValueError``, not a hang; a
+job on such a cluster whose workers all leave stops with :class:`WorkerLostError` after
+``timeout`` seconds without one. Each task checks that its worker has the submitter's
+versions of kerker, NumPy, PyTorch, h5py and SciPy (workers may join at any time). Every task runs PyTorch
 on one thread (``torch.set_num_threads(1)``), so that N tasks on N cores do not
 oversubscribe them; the results of kerker's tasks do not depend on the thread count.
 
@@ -27,6 +30,7 @@ Dask only when a Dask executor is opened: ``pip install 'kerker[distributed]'``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import socket
@@ -36,7 +40,8 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["DEFAULT_TIMEOUT", "DaskExecutor", "InProcess", "check_address", "check_executor", "open_executor"]
+__all__ = ["DEFAULT_TIMEOUT", "DaskExecutor", "InProcess", "WorkerLostError", "check_address", "check_executor",
+           "open_executor"]
 
 #: Seconds to wait for a scheduler's answer before giving up (``--scheduler-timeout``).
 DEFAULT_TIMEOUT = 10.0
@@ -50,6 +55,15 @@ _ADDRESS = re.compile(
 _PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
 # The packages whose versions must agree between this process and a worker for identical results.
 _PINNED = ("kerker", "numpy", "torch", "h5py", "scipy")
+
+
+class WorkerLostError(RuntimeError):
+    """A job's task could not be run: its worker died each time it was tried, or a cluster
+    that kerker did not start has had no worker for longer than its timeout.
+
+    The work finished before it is kept in the job's output (a dataset's ``.partial`` file,
+    a study's ``results.jsonl``/``tasks.jsonl``): running the command again resumes.
+    """
 
 
 class InProcess:
@@ -101,10 +115,14 @@ class DaskExecutor:
 
     distributed = True
 
-    def __init__(self, client, cluster=None):
+    def __init__(self, client, cluster=None, *, idle_timeout: float | None = None):
         self.client = client
         self.cluster = cluster
+        #: Seconds a running job waits while the cluster has no worker before it stops with
+        #: :class:`WorkerLostError` (None: wait; a LocalCluster's nanny restarts its workers).
+        self.idle_timeout = idle_timeout
         self._slots, self._slots_at = 1, -math.inf
+        self._versions = _versions()
 
     @property
     def dashboard(self) -> str | None:
@@ -144,20 +162,19 @@ class DaskExecutor:
         waiting for an earlier one stay few and a large job is never submitted at once.
         ``shared`` travels to the cluster once, as the result of a task of its own (which
         Dask recomputes if the workers holding it die). A task's exception is raised
-        here; a task whose worker died ``allowed-failures`` times raises RuntimeError.
+        here; a task whose worker died ``allowed-failures`` times, or a cluster without a
+        worker for ``idle_timeout`` seconds, raises :class:`WorkerLostError`.
         Unfinished tasks are cancelled when the caller stops iterating.
         Parameters as :meth:`InProcess.map`.
         """
-        from distributed import KilledWorker, as_completed
+        from distributed import KilledWorker, wait
 
         client, token = self.client, uuid.uuid4().hex[:8]
         tasks = iter(tasks)
         held = []  # the future of ``shared``, submitted with the first task (none for a job with nothing to do)
-        pending = as_completed(loop=client.loop)
-        where = {}  # future key -> (position, task key)
+        live = {}  # position -> (task key, future): submitted, not yet completed
         ready = {}  # position -> (task key, result): completed, waiting for an earlier one (ordered)
         state = {"submitted": 0, "finished": 0, "next": 0, "exhausted": False}
-        live = {}
 
         def fill():
             base = state["next"] if ordered else state["finished"]
@@ -168,41 +185,71 @@ class DaskExecutor:
                     state["exhausted"] = True
                     break
                 if not held:
-                    held.append(client.submit(_hold, tuple(shared), key=f"{name}-shared-{token}", pure=False))
+                    with warnings.catch_warnings():  # sent once on purpose, as a task Dask can recompute
+                        warnings.filterwarnings("ignore", message="Large object of size", category=UserWarning)
+                        held.append(client.submit(_hold, tuple(shared), key=f"{name}-shared-{token}", pure=False))
                 pos = state["submitted"]
-                future = client.submit(_run, fn, held[0], tuple(args), key=f"{name}-{pos}-{token}", pure=False)
-                where[future.key], live[future.key] = (pos, key), future
-                pending.add(future)
+                future = client.submit(_run, fn, held[0], tuple(args), self._versions,
+                                       key=f"{name}-{pos}-{token}", pure=False)
+                live[pos] = (key, future)
                 state["submitted"] += 1
 
         try:
             fill()
-            for future in pending:
-                pos, key = where.pop(future.key)
-                try:
-                    result = future.result()
-                except KilledWorker as err:
-                    raise RuntimeError(
-                        f"{name} {key!r}: the worker running it died each time it was tried (Dask's "
-                        "distributed.scheduler.allowed-failures); a task that runs a worker out of memory does "
-                        f"this. Finished work is kept: run again to resume ({err})"
-                    ) from err
-                live.pop(future.key).release()
-                state["finished"] += 1
-                if ordered:
-                    ready[pos] = (key, result)
-                    while state["next"] in ready:
-                        item = ready.pop(state["next"])
-                        state["next"] += 1
-                        yield item
-                else:
-                    yield key, result
+            while live:
+                for pos in self._completed(live, wait):
+                    key, future = live.pop(pos)
+                    try:
+                        result = future.result()
+                    except KilledWorker as err:
+                        raise WorkerLostError(
+                            f"{name} {key!r}: the worker running it died each time it was tried (Dask's "
+                            "distributed.scheduler.allowed-failures); a task that runs a worker out of memory does "
+                            f"this. Finished work is kept: run again to resume ({err})"
+                        ) from err
+                    future.release()
+                    state["finished"] += 1
+                    if ordered:
+                        ready[pos] = (key, result)
+                        while state["next"] in ready:
+                            item = ready.pop(state["next"])
+                            state["next"] += 1
+                            yield item
+                    else:
+                        yield key, result
                 fill()
         finally:
             if live:
-                client.cancel(list(live.values()))
+                client.cancel([future for _, future in live.values()])
             for future in held:
                 future.release()
+
+    def _completed(self, live: dict, wait) -> list[int]:
+        """Positions of the live tasks that have completed (at least one), in task order.
+
+        Waits in steps of a second; a cluster without a worker for ``idle_timeout`` seconds
+        is a :class:`WorkerLostError` (its tasks would wait for ever).
+        """
+        empty_since = None
+        while True:
+            try:
+                with self.client.as_current():  # wait() asks for the current client; ours is not the default
+                    wait([future for _, future in live.values()], timeout=1.0, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                pass
+            done = [pos for pos, (_, future) in sorted(live.items()) if future.done()]
+            if done:
+                return done
+            if self.idle_timeout is None or self.client.nthreads():
+                empty_since = None
+                continue
+            empty_since = time.monotonic() if empty_since is None else empty_since
+            if time.monotonic() - empty_since > self.idle_timeout:
+                raise WorkerLostError(
+                    f"the Dask cluster at {self.client.scheduler.address} has had no worker for "
+                    f"{self.idle_timeout:g} s (--scheduler-timeout), so its tasks cannot run. Finished work is kept: "
+                    "start workers (dask worker ADDRESS) and run again to resume"
+                )
 
 
 def check_executor(executor, where: str) -> InProcess | DaskExecutor:
@@ -222,26 +269,39 @@ def _hold(shared: tuple) -> tuple:
     return shared
 
 
-def _run(fn: Callable, shared: tuple, args: tuple):
-    """A task on a worker: PyTorch on one thread, then ``fn(*shared, *args)``."""
+def _run(fn: Callable, shared: tuple, args: tuple, versions: dict):
+    """A task on a worker: its package versions checked against the submitter's ``versions``
+    (a worker may join after the connect-time check), PyTorch on one thread, then
+    ``fn(*shared, *args)``."""
     import torch
 
+    theirs = _versions()
+    if theirs != versions:
+        from distributed import get_worker
+
+        worker = get_worker()
+        _refuse_other_versions(versions, {worker.address: theirs}, str(getattr(worker.scheduler, "address", "?")))
     if torch.get_num_threads() != 1:
         torch.set_num_threads(1)
     return fn(*shared, *args)
 
 
-def _versions() -> dict:
-    """Versions of :data:`_PINNED` in this process (None: not installed)."""
+@functools.cache
+def _versions_cached() -> tuple:
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {}
+    out = []
     for package in _PINNED:
         try:
-            out[package] = version(package)
+            out.append((package, version(package)))
         except PackageNotFoundError:
-            out[package] = None
-    return out
+            out.append((package, None))
+    return tuple(out)
+
+
+def _versions() -> dict:
+    """Versions of :data:`_PINNED` in this process (None: not installed; read once per process)."""
+    return dict(_versions_cached())
 
 
 def _port_is_free(port: int) -> bool:
@@ -315,7 +375,9 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, *,
         Its workers must have the same versions of kerker, NumPy, PyTorch, h5py and SciPy
         as this process (checked on the workers present when connecting).
     timeout : float
-        Seconds to wait for the scheduler at ``scheduler`` to answer (default 10).
+        Seconds to wait for the scheduler at ``scheduler`` to answer and to have a worker
+        (default 10); a running job on that cluster stops with :class:`WorkerLostError`
+        once the cluster has had no worker for this long.
 
     Yields
     ------
@@ -327,7 +389,8 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, *,
         Both ``workers`` and ``scheduler``; ``workers`` < 1 or not an int; a malformed
         address; Dask not installed (the message names ``pip install
         'kerker[distributed]'``); no scheduler answering at ``scheduler`` within
-        ``timeout``; a worker with other package versions.
+        ``timeout``; no worker there within ``timeout``; a worker with other package
+        versions (also one that joins later: each task checks its worker).
 
     Examples
     --------
@@ -350,10 +413,15 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, *,
             # Lost a race for the port all the same: Dask serves the dashboard on a free port and says so with a
             # UserWarning; describe() prints the address actually used.
             warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
+            # preload: each worker process runs this module's dask_setup (it ignores Ctrl-C: see there)
             cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                               dashboard_address=dashboard)
-        with cluster, distributed.Client(cluster, set_as_default=False) as client:
-            yield DaskExecutor(client, cluster)
+                                               dashboard_address=dashboard, preload=[__name__])
+        with _quiet_after_failure() as quiet, cluster, distributed.Client(cluster, set_as_default=False) as client:
+            try:
+                yield DaskExecutor(client, cluster)
+            except BaseException:
+                quiet()  # before the cluster closes
+                raise
         return
     try:
         client = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
@@ -363,8 +431,46 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, *,
             "and that `dask scheduler` runs there and is reachable from this machine"
         ) from err
     with client:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except TimeoutError as err:
+            raise ValueError(
+                f"scheduler={scheduler!r}: the scheduler answered but has no worker, and none joined within "
+                f"{timeout:g} s; start workers (dask worker {scheduler}), or give workers still queued longer with "
+                "--scheduler-timeout"
+            ) from err
         _check_versions(client, scheduler)
-        yield DaskExecutor(client)
+        yield DaskExecutor(client, idle_timeout=timeout)
+
+
+def dask_setup(worker) -> None:
+    """Dask's preload hook, run in each worker process of a ``--workers`` LocalCluster.
+
+    Ctrl-C in a terminal sends SIGINT to the whole foreground process group, the worker
+    processes included; they would each print a KeyboardInterrupt traceback and drop their
+    task. The process that started them stops them when it handles the interrupt (closing
+    the cluster), so the workers ignore SIGINT.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _quiet_after_failure() -> Iterator[Callable[[], None]]:
+    """Closing a LocalCluster after an error or Ctrl-C drops work on purpose: the block calls
+    the yielded function before closing, so that Dask's warnings about it (lost results,
+    workers killed at close) are not shown; the log level is restored when the block ends."""
+    import logging
+
+    log = logging.getLogger("distributed")
+    level = log.level
+    try:
+        yield lambda: log.setLevel(logging.ERROR)
+    finally:
+        log.setLevel(level)
 
 
 def _check_versions(client, scheduler: str) -> None:

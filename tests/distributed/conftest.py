@@ -9,6 +9,9 @@ and chunk layout, every other attribute) must be equal.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 
 import h5py
 import numpy as np
@@ -79,3 +82,56 @@ def dask2():
 
     with open_executor(workers=2) as executor:
         yield executor
+
+
+class DaskProcesses:
+    """`dask scheduler` and `dask worker` processes on localhost, as a user starts them in terminals."""
+
+    command = [sys.executable, "-m", "dask"]
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def _start(self, args, name):
+        with open(self.folder / f"{name}.log", "w") as log:
+            return subprocess.Popen([*self.command, *args], stdout=log, stderr=subprocess.STDOUT)
+
+    def scheduler(self, name="scheduler"):
+        """A scheduler (no dashboard, no workers): (process, address)."""
+        file = self.folder / f"{name}.json"
+        proc = self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                            "--scheduler-file", str(file)], name)
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        return proc, json.loads(file.read_text())["address"]
+
+    def worker(self, address, name):
+        """A worker of one thread joining the scheduler at ``address``."""
+        return self._start(["worker", address, "--nthreads", "1", "--no-dashboard", "--name", name], name)
+
+    @staticmethod
+    def stop(*procs):
+        """Terminate the processes (all at once), killing any that has not ended within 30 s."""
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def dask_processes_in():
+    """:class:`DaskProcesses` itself, for fixtures of a wider scope: ``dask_processes_in(folder)``."""
+    pytest.importorskip("distributed")
+    return DaskProcesses
+
+
+@pytest.fixture
+def dask_processes(dask_processes_in, tmp_path):
+    """:class:`DaskProcesses` logging into the test's folder."""
+    return dask_processes_in(tmp_path)

@@ -6,10 +6,8 @@ The test starts them itself on localhost, as a user would in three terminals, an
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -17,46 +15,23 @@ SMALL_ARGS = ["--materials", "Si", "TiO2", "Au", "--n-r-core", "4", "--n-t-shell
               "--chunk-size", "8", "--extrapolate", "hold"]
 
 
-def _stop(procs) -> None:
-    """Stop the workers (both at once), then the scheduler."""
-    for group in (procs[:-1], procs[-1:]):
-        for proc in group:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in group:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @pytest.fixture(scope="module")
-def scheduler(tmp_path_factory):
+def scheduler(dask_processes_in, tmp_path_factory):
     """The address of a running `dask scheduler` with two `dask worker` processes of one thread each."""
     distributed = pytest.importorskip("distributed")
-    folder = tmp_path_factory.mktemp("cluster")
-    file = folder / "scheduler.json"
-    dask = [sys.executable, "-m", "dask"]
+    cluster = dask_processes_in(tmp_path_factory.mktemp("cluster"))
     procs = []
     try:
-        with open(folder / "scheduler.log", "w") as log:
-            procs.append(subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                           "--no-dashboard", "--scheduler-file", str(file)],
-                                          stdout=log, stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline and procs[0].poll() is None:
-            time.sleep(0.1)
-        address = json.loads(file.read_text())["address"]
-        for k in range(2):
-            with open(folder / f"worker{k}.log", "w") as log:
-                procs.insert(0, subprocess.Popen([*dask, "worker", address, "--nthreads", "1", "--no-dashboard",
-                                                  "--name", f"worker-{k}"], stdout=log, stderr=subprocess.STDOUT))
+        sched, address = cluster.scheduler()
+        procs.append(sched)
+        workers = [cluster.worker(address, f"worker-{k}") for k in range(2)]
+        procs[:0] = workers
         with distributed.Client(address, timeout=30, set_as_default=False) as client:
             client.wait_for_workers(2, timeout=90)
         yield address
     finally:
-        _stop(procs)
+        cluster.stop(*procs[:-1])  # the workers, then the scheduler
+        cluster.stop(*procs[-1:])
 
 
 def test_dataset_build_on_a_running_cluster_is_bit_identical(scheduler, clean_small, assert_same_dataset,

@@ -22,6 +22,7 @@ import sys
 import textwrap
 
 from kerker import __version__
+from kerker._executor import WorkerLostError
 
 # argparse treats a value that starts with "-" as an option unless it looks like -1 or -.5;
 # this also lets through -1e-3, -inf and complex values such as -0.3+1.1j (for --tau).
@@ -190,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"{here.prog}: error: {_one_line(err, args)}", file=sys.stderr)
         return 2
+    except WorkerLostError as err:  # not the input's fault: exit 1, finished work kept
+        if debug:
+            raise
+        print(f"{here.prog}: error: {_one_line(err, args)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

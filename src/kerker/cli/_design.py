@@ -80,6 +80,9 @@ def register(subparsers) -> None:
     inv.add_argument("--batch", type=count(1), default=25, help="targets per batch of the gradient methods")
     inv.add_argument("--relative", action="store_true",
                      help="match with the scale-free relative MSE (each spectrum's MSE over its target's mean square)")
+    inv.add_argument("--sample", type=count(1), metavar="K",
+                     help="run the methods on a seeded random K of the targets only (a costly method such as de "
+                          "at the paper's budget); each row equals that target's row in the full run")
     inv.add_argument("--seed", type=count(0), default=0, help="seed of the target draw and of the starts")
     inv.add_argument("--out", type=Path, required=True, help="output directory")
     add_executor_options(inv, "batches of targets")
@@ -201,7 +204,7 @@ def _run_benchmark_inverse(args) -> int:
             data, out, off_grid=off_grid, targets=args.targets, methods=tuple(args.methods.split(",")),
             starts=args.starts, iterations=args.iterations, population=args.population,
             generations=args.generations, screen=args.screen, batch=args.batch, relative=args.relative,
-            seed=args.seed, command=["kerker", *sys.argv[1:]], log=log_line, executor=executor,
+            seed=args.seed, sample=args.sample, command=["kerker", *sys.argv[1:]], log=log_line, executor=executor,
         )
     files = plot_inverse_study(out)
     print(files["table"].read_text(), end="")
