@@ -20,9 +20,9 @@ on another worker (a LocalCluster's nanny starts a replacement), up to Dask's
 answer within ``timeout`` seconds, or has no worker, is a ``ValueError``, not a hang; a
 job on such a cluster whose workers all leave stops with :class:`WorkerLostError` after
 ``timeout`` seconds without one. Each task checks that its worker has the submitter's
-versions of kerker, NumPy, PyTorch, h5py and SciPy (workers may join at any time). Every task runs PyTorch
-on one thread (``torch.set_num_threads(1)``), so that N tasks on N cores do not
-oversubscribe them; the results of kerker's tasks do not depend on the thread count.
+versions of Python, kerker, NumPy, PyTorch, h5py, SciPy, Numba and llvmlite and its
+``KERKER_MIE_KERNEL`` (workers may join at any time). Every task runs PyTorch on one
+thread (``torch.set_num_threads(1)``), so that N tasks on N cores do not oversubscribe them; the results of kerker's tasks do not depend on the thread count.
 
 This module imports nothing of kerker's subpackages (it sits beside ``_artifacts``), and
 Dask only when a Dask executor is opened: ``pip install 'kerker[distributed]'``.
@@ -30,7 +30,6 @@ Dask only when a Dask executor is opened: ``pip install 'kerker[distributed]'``.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import socket
@@ -38,7 +37,9 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+
+from kerker._dask_worker import _check_versions, _hold, _run, _versions
 
 __all__ = ["DEFAULT_TIMEOUT", "DaskExecutor", "InProcess", "WorkerLostError", "check_address", "check_executor",
            "open_executor"]
@@ -52,11 +53,7 @@ _DASHBOARD_PORT = 8787  # Dask's default
 _ADDRESS = re.compile(
     r"^(?:(?P<protocol>[a-z][a-z0-9+]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})$"
 )
-_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
-# The packages whose versions must agree between this process and a worker for identical results.
-_PINNED = ("kerker", "numpy", "torch", "h5py", "scipy")
-
-
+_PROTOCOLS = ("tcp", "tls", "ws", "wss")
 class WorkerLostError(RuntimeError):
     """A job's task could not be run: its worker died each time it was tried, or a cluster
     that kerker did not start has had no worker for longer than its timeout.
@@ -105,6 +102,13 @@ class InProcess:
             yield key, fn(*shared, *args)
 
 
+class _Failed:
+    """A task's exception, held until the tasks before it have been yielded (``ordered``)."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
 class DaskExecutor:
     """Run tasks on a ``dask.distributed`` cluster; results come back to this process.
 
@@ -123,6 +127,8 @@ class DaskExecutor:
         self.idle_timeout = idle_timeout
         self._slots, self._slots_at = 1, -math.inf
         self._versions = _versions()
+        self._address = getattr(client.scheduler, "address", "?")
+
 
     @property
     def dashboard(self) -> str | None:
@@ -164,7 +170,11 @@ class DaskExecutor:
         Dask recomputes if the workers holding it die). A task's exception is raised
         here; a task whose worker died ``allowed-failures`` times, or a cluster without a
         worker for ``idle_timeout`` seconds, raises :class:`WorkerLostError`.
-        Unfinished tasks are cancelled when the caller stops iterating.
+        With ``ordered``, a task's exception is raised in its turn, after the results of the
+        tasks before it (as in this process), and no further task is submitted once one
+        has failed. Unfinished tasks are cancelled when the caller stops iterating (a task
+        already running on a worker runs to its end: Dask does not interrupt it). A lost
+        connection to the scheduler (Dask cancels every task) is a :class:`WorkerLostError`.
         Parameters as :meth:`InProcess.map`.
         """
         from distributed import KilledWorker, wait
@@ -186,7 +196,8 @@ class DaskExecutor:
                     break
                 if not held:
                     with warnings.catch_warnings():  # sent once on purpose, as a task Dask can recompute
-                        warnings.filterwarnings("ignore", message="Large object of size", category=UserWarning)
+                        warnings.filterwarnings("ignore", message="(Large object|Sending large graph) of size",
+                                                category=UserWarning)
                         held.append(client.submit(_hold, tuple(shared), key=f"{name}-shared-{token}", pure=False))
                 pos = state["submitted"]
                 future = client.submit(_run, fn, held[0], tuple(args), self._versions,
@@ -200,13 +211,12 @@ class DaskExecutor:
                 for pos in self._completed(live, wait):
                     key, future = live.pop(pos)
                     try:
-                        result = future.result()
-                    except KilledWorker as err:
-                        raise WorkerLostError(
-                            f"{name} {key!r}: the worker running it died each time it was tried (Dask's "
-                            "distributed.scheduler.allowed-failures); a task that runs a worker out of memory does "
-                            f"this. Finished work is kept: run again to resume ({err})"
-                        ) from err
+                        result = self._result(future, key, name, KilledWorker)
+                    except Exception as err:
+                        if not ordered:
+                            raise
+                        # in task order, as in this process: the earlier tasks' results come first
+                        result, state["exhausted"] = _Failed(err), True
                     future.release()
                     state["finished"] += 1
                     if ordered:
@@ -214,15 +224,40 @@ class DaskExecutor:
                         while state["next"] in ready:
                             item = ready.pop(state["next"])
                             state["next"] += 1
+                            if isinstance(item[1], _Failed):
+                                raise item[1].error
                             yield item
                     else:
                         yield key, result
                 fill()
         finally:
             if live:
-                client.cancel([future for _, future in live.values()])
+                with suppress(Exception):  # a lost connection has cancelled them already
+                    client.cancel([future for _, future in live.values()])
             for future in held:
-                future.release()
+                with suppress(Exception):
+                    future.release()
+
+    def _lost(self, err: BaseException) -> WorkerLostError:
+        return WorkerLostError(
+            f"lost the connection to the Dask scheduler at {self._address} ({type(err).__name__}: {err}); "
+            "Dask cancelled the tasks. Finished work is kept: run again to resume"
+        )
+
+    def _result(self, future, key, name: str, killed: type):
+        """The result of a completed task; failures of the cluster (not of the task) as :class:`WorkerLostError`."""
+        from concurrent.futures import CancelledError
+
+        try:
+            return future.result()
+        except killed as err:
+            raise WorkerLostError(
+                f"{name} {key!r}: the worker running it died each time it was tried (Dask's "
+                "distributed.scheduler.allowed-failures); a task that runs a worker out of memory does "
+                f"this. Finished work is kept: run again to resume ({err})"
+            ) from err
+        except CancelledError as err:  # cancelled by Dask when the connection to the scheduler broke
+            raise self._lost(err) from err
 
     def _completed(self, live: dict, wait) -> list[int]:
         """Positions of the live tasks that have completed (at least one), in task order.
@@ -230,6 +265,8 @@ class DaskExecutor:
         Waits in steps of a second; a cluster without a worker for ``idle_timeout`` seconds
         is a :class:`WorkerLostError` (its tasks would wait for ever).
         """
+        from concurrent.futures import CancelledError
+
         empty_since = None
         while True:
             try:
@@ -237,9 +274,13 @@ class DaskExecutor:
                     wait([future for _, future in live.values()], timeout=1.0, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 pass
+            except CancelledError:  # the futures' result() says which: the connection or the task
+                pass
             done = [pos for pos, (_, future) in sorted(live.items()) if future.done()]
             if done:
                 return done
+            if self.client.status in ("closing", "closed"):
+                raise self._lost(RuntimeError(f"client {self.client.status}"))
             if self.idle_timeout is None or self.client.nthreads():
                 empty_since = None
                 continue
@@ -262,46 +303,6 @@ def check_executor(executor, where: str) -> InProcess | DaskExecutor:
             f"{type(executor).__name__}"
         )
     return executor
-
-
-def _hold(shared: tuple) -> tuple:
-    """The task whose result is ``shared``: computed once, kept by Dask while the tasks need it."""
-    return shared
-
-
-def _run(fn: Callable, shared: tuple, args: tuple, versions: dict):
-    """A task on a worker: its package versions checked against the submitter's ``versions``
-    (a worker may join after the connect-time check), PyTorch on one thread, then
-    ``fn(*shared, *args)``."""
-    import torch
-
-    theirs = _versions()
-    if theirs != versions:
-        from distributed import get_worker
-
-        worker = get_worker()
-        _refuse_other_versions(versions, {worker.address: theirs}, str(getattr(worker.scheduler, "address", "?")))
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-    return fn(*shared, *args)
-
-
-@functools.cache
-def _versions_cached() -> tuple:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = []
-    for package in _PINNED:
-        try:
-            out.append((package, version(package)))
-        except PackageNotFoundError:
-            out.append((package, None))
-    return tuple(out)
-
-
-def _versions() -> dict:
-    """Versions of :data:`_PINNED` in this process (None: not installed; read once per process)."""
-    return dict(_versions_cached())
 
 
 def _port_is_free(port: int) -> bool:
@@ -372,8 +373,9 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, *,
     scheduler : str, optional
         Use the running cluster whose scheduler listens at this address,
         ``PROTOCOL://HOST:PORT`` (``tcp://10.0.0.5:8786``; see ``docs/distributed.md``).
-        Its workers must have the same versions of kerker, NumPy, PyTorch, h5py and SciPy
-        as this process (checked on the workers present when connecting).
+        Its workers must have the same Python, kerker, NumPy, PyTorch, h5py, SciPy, Numba
+        and llvmlite versions and the same ``KERKER_MIE_KERNEL`` as this process (checked
+        on the workers present when connecting, and by each task on its worker).
     timeout : float
         Seconds to wait for the scheduler at ``scheduler`` to answer and to have a worker
         (default 10); a running job on that cluster stops with :class:`WorkerLostError`
@@ -413,9 +415,12 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, *,
             # Lost a race for the port all the same: Dask serves the dashboard on a free port and says so with a
             # UserWarning; describe() prints the address actually used.
             warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
-            # preload: each worker process runs this module's dask_setup (it ignores Ctrl-C: see there)
-            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                               dashboard_address=dashboard, preload=[__name__])
+            # preload: each worker process runs kerker._dask_worker.dask_setup (it ignores Ctrl-C: see there)
+            try:
+                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                   dashboard_address=dashboard, preload=["kerker._dask_worker"])
+            except (RuntimeError, OSError) as err:  # e.g. no room for the workers' local directories
+                raise ValueError(f"workers={workers}: the local Dask cluster did not start ({err})") from err
         with _quiet_after_failure() as quiet, cluster, distributed.Client(cluster, set_as_default=False) as client:
             try:
                 yield DaskExecutor(client, cluster)
@@ -430,6 +435,10 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, *,
             f"scheduler={scheduler!r}: no Dask scheduler answered within {timeout:g} s ({err}); check the address "
             "and that `dask scheduler` runs there and is reachable from this machine"
         ) from err
+    except (TypeError, ValueError) as err:  # e.g. tls:// without a security configuration
+        raise ValueError(
+            f"scheduler={scheduler!r}: Dask could not connect to it ({type(err).__name__}: {err})"
+        ) from err
     with client:
         try:
             client.wait_for_workers(1, timeout=timeout)
@@ -441,21 +450,6 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, *,
             ) from err
         _check_versions(client, scheduler)
         yield DaskExecutor(client, idle_timeout=timeout)
-
-
-def dask_setup(worker) -> None:
-    """Dask's preload hook, run in each worker process of a ``--workers`` LocalCluster.
-
-    Ctrl-C in a terminal sends SIGINT to the whole foreground process group, the worker
-    processes included; they would each print a KeyboardInterrupt traceback and drop their
-    task. The process that started them stops them when it handles the interrupt (closing
-    the cluster), so the workers ignore SIGINT.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager
@@ -471,25 +465,3 @@ def _quiet_after_failure() -> Iterator[Callable[[], None]]:
         yield lambda: log.setLevel(logging.ERROR)
     finally:
         log.setLevel(level)
-
-
-def _check_versions(client, scheduler: str) -> None:
-    """Refuse workers whose kerker, NumPy, PyTorch, h5py or SciPy differ from this process's."""
-    _refuse_other_versions(_versions(), client.run(_versions, on_error="return"), scheduler)
-
-
-def _refuse_other_versions(here: dict, there: dict, scheduler: str) -> None:
-    """``there``: per worker address, its :func:`_versions` (or the error asking for them raised)."""
-    bad = []
-    for worker, theirs in sorted(there.items()):
-        if isinstance(theirs, BaseException):
-            bad.append(f"{worker}: could not be asked ({type(theirs).__name__}: {theirs})")
-            continue
-        diff = [f"{p} {theirs.get(p)} (here {here.get(p)})" for p in _PINNED if theirs.get(p) != here.get(p)]
-        if diff:
-            bad.append(f"{worker}: {', '.join(diff)}")
-    if bad:
-        raise ValueError(
-            f"scheduler={scheduler!r}: workers with other package versions than this process (results would "
-            f"differ or fail): {'; '.join(bad)}. Install the same versions on every worker"
-        )

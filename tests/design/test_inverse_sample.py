@@ -1,4 +1,4 @@
-"""`kerker benchmark inverse --sample K`: a seeded subset of the targets, each with its full-run row."""
+"""`kerker benchmark inverse`: `--sample K` (a seeded subset, each target with its full-run row) and one run per output."""
 
 from __future__ import annotations
 
@@ -58,3 +58,13 @@ def test_a_sampled_run_gives_each_target_its_full_run_row(targets_file, tmp_path
     assert summary["sources"]["test"] == {**full["sources"]["test"], "sampled": 2}
     assert summary["summary"]["latent-surrogate"]["test"]["targets"] == 2
     assert summary["provenance"]["config"]["sample"] == 2
+
+
+def test_two_studies_cannot_share_an_output(targets_file, tmp_path):
+    from kerker._artifacts import exclusive_lock
+
+    (tmp_path / "out").mkdir()
+    with exclusive_lock(tmp_path / "out" / "results.jsonl"):  # as a running study holds it
+        with pytest.raises(ValueError, match="results.jsonl"):
+            run_inverse_study(targets_file, tmp_path / "out", targets=2, methods=("latent-surrogate",), **OPTIONS)
+    assert not (tmp_path / "out" / "results.jsonl").exists()

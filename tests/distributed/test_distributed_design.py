@@ -114,6 +114,7 @@ def test_study_kerker_keeps_each_finished_task(kerker_in_process, dask2, tmp_pat
 
     monkeypatch.setattr(_kerker, "inverse_design", refuse)
     monkeypatch.setattr(_kerker, "grid_optimum", refuse)
+    monkeypatch.setattr(_kerker, "polydispersity", refuse)  # what the shell tasks of KERKER (grid=0) compute
     assert _study(run_kerker_study("Si", 705.0, **KERKER, resume=resume)) == _study(reference)
     # other arguments are other tasks
     with pytest.raises(AssertionError, match="computed again"):

@@ -47,7 +47,7 @@ def test_dataset_build_on_a_running_cluster_is_bit_identical(scheduler, clean_sm
 
 
 def test_workers_with_other_versions_are_refused():
-    from kerker._executor import _refuse_other_versions, _versions
+    from kerker._dask_worker import _refuse_other_versions, _versions
 
     here = _versions()
     _refuse_other_versions(here, {"tcp://a:1": dict(here)}, "tcp://s:1")  # the same: accepted

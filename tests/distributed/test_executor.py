@@ -140,3 +140,17 @@ def test_dask_map_raises_a_tasks_error_and_cancels_the_rest(dask2):
         for _ in dask2.map(eval, _tasks([0.5] * 12, pulled, first="1 / 0"), ordered=True):
             pass
     assert len(pulled) <= 2 * 2  # the error came back before more was submitted
+    deadline = time.monotonic() + 30  # and the others were cancelled: the scheduler forgets them
+    while time.monotonic() < deadline and any(k.startswith("task-") for k in dask2.client.who_has()):
+        time.sleep(0.1)
+    assert not [k for k in dask2.client.who_has() if k.startswith("task-")]
+
+
+def test_dask_map_ordered_raises_a_tasks_error_in_its_turn(dask2):
+    # task 1 fails at once, task 0 finishes later: in order, task 0's result comes first, as in this process
+    tasks = [(0, ("__import__('time').sleep(1.5) or 'first'",)), (1, ("1 / 0",)), (2, ("'never'",))]
+    seen = []
+    with pytest.raises(ZeroDivisionError):
+        for key, value in dask2.map(eval, iter(tasks), ordered=True, name="probe"):
+            seen.append((key, value))
+    assert seen == [(0, "first")]

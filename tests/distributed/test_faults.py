@@ -5,6 +5,7 @@
 - a scheduler without workers is refused at connect, and a job whose workers all leave
   stops after ``--scheduler-timeout`` seconds without one;
 - a worker with other package versions is refused by the task itself (it may join late);
+- a scheduler that dies mid-job is a :class:`kerker.WorkerLostError`, not a traceback;
 - a real Ctrl-C (SIGINT to the whole process group, workers included) ends a
   ``--workers`` build with exit 130, no traceback and no process left, and the rerun
   resumes to the file of an uninterrupted build.
@@ -151,3 +152,21 @@ def test_ctrl_c_on_a_workers_build_ends_cleanly_and_the_rerun_resumes(assert_sam
     assert not out.exists() and (tmp_path / "c.h5.partial").exists()
     build_dataset(out, CTRL_C, progress=False)  # resumes in this process
     assert_same_dataset(build_dataset(tmp_path / "clean.h5", CTRL_C, progress=False), out)
+
+
+def test_a_lost_scheduler_is_a_worker_lost_error(dask_processes):
+    sched, address = dask_processes.scheduler()
+    worker = dask_processes.worker(address, "worker-0")
+    try:
+        with open_executor(scheduler=address, timeout=60) as ex:
+            jobs = ex.map(time.sleep, [(0, (60,))], name="nap")
+            threading.Timer(3.0, sched.kill).start()  # the scheduler dies while the task runs
+            t0 = time.monotonic()
+            with pytest.raises(WorkerLostError) as err:
+                next(jobs)
+            elapsed = time.monotonic() - t0
+    finally:
+        dask_processes.stop(worker, sched)
+    assert f"lost the connection to the Dask scheduler at {address}" in str(err.value)
+    assert "run again to resume" in str(err.value)
+    assert elapsed < 50, elapsed

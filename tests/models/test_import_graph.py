@@ -109,7 +109,8 @@ def test_the_checker_finds_a_cycle():
 # Each stage may import only these kerker packages (and itself); "kerker" is the root (its __version__).
 UPSTREAM = {
     "kerker._config": set(),
-    "kerker._executor": set(),  # where tasks run (in-process or Dask): it knows nothing of what they compute
+    "kerker._executor": {"kerker._dask_worker"},  # where tasks run (in-process or Dask): not what they compute
+    "kerker._dask_worker": set(),  # what runs in a Dask worker process around each task
     "kerker.dataset": {"kerker", "kerker._config", "kerker._artifacts", "kerker._executor", "kerker.materials",
                        "kerker.mie"},
     "kerker.models": {"kerker", "kerker._config", "kerker._artifacts", "kerker._executor", "kerker.materials",

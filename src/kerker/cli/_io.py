@@ -267,7 +267,8 @@ def add_executor_options(parser: argparse.ArgumentParser, what: str) -> None:
                        help=f"run the {what} on the running Dask cluster whose scheduler is at ADDR, e.g. "
                        "tcp://10.0.0.5:8786 (dask scheduler / dask worker, dask-jobqueue)")
     group.add_argument("--scheduler-timeout", type=real(above=0.0), default=10.0, metavar="S",
-                       help="seconds to wait for --scheduler to answer before giving up")
+                       help="with --scheduler: seconds to wait for it to answer and to have a worker, and how long "
+                            "a running job waits while the cluster has no worker")
 
 
 _DASK_EXTRA = "pip install 'kerker[distributed]'"

@@ -273,9 +273,20 @@ def run_inverse_benchmark(
                     ("generations", generations), ("batch", batch)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    from kerker._artifacts import exclusive_lock
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.jsonl"
+    with exclusive_lock(path):  # one study per output: a second one would append the same targets again
+        _run_locked(targets, path, executor, methods=methods, starts=starts, iterations=iterations,
+                    population=population, generations=generations, lr=lr, seed=seed, batch=batch, screen=screen,
+                    relative=relative, surrogate=surrogate, generator=generator, log=log)
+    return path
+
+
+def _run_locked(targets, path, executor, *, methods, starts, iterations, population, generations, lr, seed, batch,
+                screen, relative, surrogate, generator, log) -> None:
     _drop_cut_line(path)
     done = _done(path)
     if any(STUDY_METHODS[m][0] == "latent" or STUDY_METHODS[m][1] == "surrogate" for m in methods):
@@ -305,15 +316,18 @@ def run_inverse_benchmark(
 
     options = {"lr": lr, "seed": seed, "screen": screen, "relative": relative}
     results = executor.map(_solve_task, tasks(), shared=(targets, options, surrogate, generator), name="targets")
-    with closing(results):  # an error or interrupt here cancels the batches still running
-        for name, res in results:
-            _append(path, res)
-            finished[name] += len(res)
-            n_done, n_todo = finished[name], todo[name]
-            rate = (time.perf_counter() - started[name]) / n_done
-            log(f"{name} ({targets.label}): {n_done}/{n_todo} targets, {rate:.2f} s/target, "
-                f"ETA {rate * (n_todo - n_done) / 60:.1f} min")
-    return path
+    try:
+        with closing(results):  # an error or interrupt here cancels the batches still running
+            for name, res in results:
+                _append(path, res)
+                finished[name] += len(res)
+                n_done, n_todo = finished[name], todo[name]
+                rate = (time.perf_counter() - started[name]) / n_done
+                log(f"{name} ({targets.label}): {n_done}/{n_todo} targets, {rate:.2f} s/target, "
+                    f"ETA {rate * (n_todo - n_done) / 60:.1f} min")
+    except KeyboardInterrupt:
+        log(f"interrupted: {sum(finished.values())} targets of this run kept in {path}; run again to resume")
+        raise
 
 
 def summarize_inverse(path: str | Path) -> dict:

@@ -325,7 +325,7 @@ class _TaskStore:
 
     A task is identified by its key (every argument it depends on, and the kerker version);
     results hold NumPy arrays, stored with their dtype so that they read back identical.
-    With models passed by the caller (not the shipped ones) nothing is reused.
+    With models passed by the caller (not the shipped ones) nothing is reused or kept.
     """
 
     def __init__(self, path, *, custom_models: bool):
@@ -363,7 +363,7 @@ class _TaskStore:
         with closing(executor.map(fn, todo, shared=shared, name=name)) as finished:
             for i, result in finished:
                 results[i] = result
-                if self.path is not None:
+                if self.path is not None and self.reuse:  # custom models' results are not kept under the shipped keys
                     self._append(tasks[i][0], result)
                 if log is not None:
                     log(tasks[i][0], result)
