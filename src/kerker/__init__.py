@@ -1,6 +1,6 @@
 """kerker: gradient-based inverse design in nanophotonics.
 
-Exact, batched, differentiable core-shell Mie theory over real materials, and analytic
+Exact, batched, differentiable Mie theory of core-shell and multilayer spheres over real materials, and analytic
 gradients of two-dimensional lattice sums via quasi-modular forms (``kerker.lattice``).
 
 Units: lengths and wavelengths in nm (see CONVENTIONS.md).
@@ -22,6 +22,7 @@ _LAZY = {
     "material": "kerker.materials",
     "Efficiencies": "kerker.mie",
     "efficiencies": "kerker.mie",
+    "efficiencies_layered": "kerker.mie",
     "load_surrogate": "kerker.models",
     "load_generator": "kerker.models",
     "inverse_design": "kerker.design",

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import kerker
-from kerker.mie import _fused, observables
+from kerker.mie import _blocks, _fused
 from kerker.mie._inputs import prepare_inputs
 from tests.reference import mie_particles as rp
 from tests.reference.mie_hard_cases import HARD_CASES, SIN_ZERO_CASES
@@ -49,7 +49,7 @@ def _flat(*args, **kwargs):
 
 def _both(flat, shape):
     """(torch path, fused) efficiencies, each (5, P, W) NumPy."""
-    torch_q = observables._efficiencies_flat(*flat).reshape(5, *shape).numpy()
+    torch_q = _blocks._coreshell_flat(*flat).reshape(5, *shape).numpy()
     fused_q = _fused.fused_efficiencies(*flat).reshape(5, *shape).numpy()
     return torch_q, fused_q
 
@@ -317,7 +317,7 @@ def test_torch_kernel_is_selectable(monkeypatch):
     assert _fused.selected_kernel() == "torch"
     res = kerker.efficiencies(*args)
     flat, shape = _flat(*args)
-    ref = observables._efficiencies_flat(*flat).reshape(5, *shape).numpy()
+    ref = _blocks._coreshell_flat(*flat).reshape(5, *shape).numpy()
     for k, key in enumerate(KEYS):
         np.testing.assert_array_equal(getattr(res, key), ref[k])
     dev = _deviation(np.stack([getattr(fused, key) for key in KEYS]), ref, flat[3])

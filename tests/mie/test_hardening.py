@@ -447,11 +447,11 @@ def test_block_precheck_implies_the_per_element_test(rng):
 
 
 def _gradients(monkeypatch, block, budget):
-    from kerker.mie import observables
+    from kerker.mie import _blocks
 
     monkeypatch.setenv("KERKER_MIE_KERNEL", "torch")  # the torch path's blocking is under test
-    monkeypatch.setattr(observables, "_BLOCK", block)
-    monkeypatch.setattr(observables, "_GRAPH_BUDGET", budget)
+    monkeypatch.setattr(_blocks, "_BLOCK", block)
+    monkeypatch.setattr(_blocks, "_GRAPH_BUDGET", budget)
     eps_core = torch.tensor([[16.0 + 0.4j, 15.2 + 0.2j, -5.0 + 0.3j]] * 5, dtype=torch.complex128, requires_grad=True)
     eps_shell = torch.tensor([2.1 + 0.0j, -8.2 + 0.3j, 2.12 + 0.0j], dtype=torch.complex128, requires_grad=True)
     r_core = torch.tensor([35.0, 80.0, 1.0, 60.0, 5.0], dtype=torch.float64, requires_grad=True)
@@ -474,11 +474,11 @@ def test_recomputed_blocks_give_the_kept_graphs_gradients(monkeypatch):
 
 
 def test_gradcheck_through_recomputed_blocks(monkeypatch):
-    from kerker.mie import observables
+    from kerker.mie import _blocks
 
     monkeypatch.setenv("KERKER_MIE_KERNEL", "torch")  # the torch path's blocking is under test
-    monkeypatch.setattr(observables, "_BLOCK", 2)
-    monkeypatch.setattr(observables, "_GRAPH_BUDGET", 0)
+    monkeypatch.setattr(_blocks, "_BLOCK", 2)
+    monkeypatch.setattr(_blocks, "_GRAPH_BUDGET", 0)
     mat_core, mat_shell = kerker.material("Si"), kerker.material("Ag")
 
     def f(r_core, t_shell, wavelength):
@@ -491,11 +491,11 @@ def test_gradcheck_through_recomputed_blocks(monkeypatch):
 
 def _saved_bytes_per_point(monkeypatch, budget) -> float:
     """Bytes autograd saves for the backward pass of 4,000 points (1 wavelength), per point."""
-    from kerker.mie import observables
+    from kerker.mie import _blocks
 
     monkeypatch.setenv("KERKER_MIE_KERNEL", "torch")  # the torch path's blocking is under test
-    monkeypatch.setattr(observables, "_BLOCK", 512)
-    monkeypatch.setattr(observables, "_GRAPH_BUDGET", budget)
+    monkeypatch.setattr(_blocks, "_BLOCK", 512)
+    monkeypatch.setattr(_blocks, "_GRAPH_BUDGET", budget)
     rng = np.random.default_rng(1)
     r_core = torch.tensor(rng.uniform(1, 100, 4000), requires_grad=True)
     t_shell = torch.tensor(rng.uniform(1, 100, 4000), requires_grad=True)

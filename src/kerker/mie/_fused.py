@@ -5,7 +5,7 @@
 * ``auto`` (default): the fused Numba kernel (:mod:`kerker.mie._fused_kernel`) when Numba
   is importable, else the torch path;
 * ``fused``: the fused kernel, an ImportError without Numba;
-* ``torch``: the torch path (``observables._efficiencies_flat``), the reference the fused
+* ``torch``: the torch path (``kerker.mie._blocks.layered_flat``), the reference the fused
   kernel is tested against.
 
 The fused kernel accepts every input the public API accepts (every regime of the torch
@@ -224,7 +224,7 @@ def fused_efficiencies(m_core, m_shell, x_core, x_shell, orders, torch_path=None
     orders : torch.Tensor, int64, shape (B,)
         Truncation orders.
     torch_path : callable, optional
-        The torch path with the same signature (``observables._efficiencies_flat``), which a
+        The torch path with the same signature (``kerker.mie._blocks.layered_flat``), which a
         differentiable backward (``create_graph=True``) differentiates; without it such a
         backward raises.
 

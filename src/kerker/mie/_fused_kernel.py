@@ -1,7 +1,7 @@
 """The fused scalar kernel of :func:`kerker.efficiencies`: one particle x wavelength at a time.
 
 The same physics as the torch path (:mod:`kerker.mie.special`, :mod:`kerker.mie.coreshell`,
-``observables._sums``), written as scalar complex arithmetic per element and compiled by
+``kerker.mie._blocks.sums``), written as scalar complex arithmetic per element and compiled by
 Numba: per element, Miller's backward recurrence for ``psi`` at the four arguments
 ``m_core x_core, m_shell x_core, m_shell x_shell, x_shell`` (each from its own start
 order, :func:`kerker.mie.special.miller_start`), the forward recurrence for ``zeta`` at the

@@ -17,7 +17,7 @@ import torch
 from kerker.materials import Material, material
 from kerker.mie.special import n_max_wiscombe
 
-__all__ = ["MieInputs", "check_n_max", "prepare_coefficient_inputs", "prepare_inputs", "to_output", "truncation_orders"]
+__all__ = ["MieInputs", "check_env", "check_n_max", "prepare_coefficient_inputs", "prepare_inputs", "to_output", "truncation_orders"]
 
 #: Largest size parameter ``x = k r`` and optical size ``|m| x`` accepted: the series needs
 #: ``n_max ~ x + 4 x^(1/3) + 5`` orders and Miller's recurrence ~``|m| x`` steps, so a
@@ -328,6 +328,21 @@ def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r
         )
 
 
+def check_env(env) -> torch.Tensor:
+    """The embedding medium's real refractive index as a 0-d float64 tensor (> 0, finite)."""
+    if not _is_torch(env):
+        if isinstance(env, complex) or np.iscomplexobj(np.asarray(env)):
+            raise TypeError(f"env must be a real refractive index (absorbing media are not supported), got {env!r}")
+        env_f = float(env)
+        if not math.isfinite(env_f) or env_f <= 0:
+            raise ValueError(f"env must be a finite refractive index > 0, got {env!r}")
+        return torch.tensor(env_f, dtype=torch.float64)
+    env_t = env.to(torch.float64)
+    if env_t.numel() != 1 or not (torch.isfinite(env_t.detach()) & (env_t.detach() > 0)).all():
+        raise ValueError(f"env must be a single finite refractive index > 0, got {env_t.detach().tolist()}")
+    return env_t.reshape(())
+
+
 def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None, *, blocked=True) -> MieInputs:
     """Validate and broadcast the arguments of :func:`kerker.efficiencies`.
 
@@ -369,17 +384,7 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
     rc = rc.expand(n_particles)
     ts = ts.expand(n_particles)
 
-    env_t = env.to(torch.float64) if _is_torch(env) else None
-    if env_t is None:
-        if isinstance(env, complex) or np.iscomplexobj(np.asarray(env)):
-            raise TypeError(f"env must be a real refractive index (absorbing media are not supported), got {env!r}")
-        env_f = float(env)
-        if not math.isfinite(env_f) or env_f <= 0:
-            raise ValueError(f"env must be a finite refractive index > 0, got {env!r}")
-        env_t = torch.tensor(env_f, dtype=torch.float64)
-    elif env_t.numel() != 1 or not (torch.isfinite(env_t.detach()) & (env_t.detach() > 0)).all():
-        raise ValueError(f"env must be a single finite refractive index > 0, got {env_t.detach().tolist()}")
-    env_t = env_t.reshape(())
+    env_t = check_env(env)
 
     grad = _wants_grad(core, shell, r_core, t_shell, wavelength, env)
     detail = f"{n_particles:,} particles x {wl.shape[0]:,} wavelengths"

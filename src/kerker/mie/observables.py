@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from kerker.mie._fused import fused_efficiencies, selected_kernel
-from kerker.mie._inputs import GRAPH_BUDGET, MieInputs, prepare_coefficient_inputs, prepare_inputs, to_output
-from kerker.mie.coreshell import coefficients_orders_first, coefficients_torch
+from kerker.mie._blocks import efficiencies_flat
+from kerker.mie._inputs import MieInputs, prepare_coefficient_inputs, prepare_inputs, to_output
+from kerker.mie.coreshell import coefficients_torch
 from kerker.mie.special import n_max_wiscombe
 
 __all__ = [
@@ -31,23 +31,6 @@ __all__ = [
     "multipoles",
     "scattering_pattern",
 ]
-
-# Elements per kernel call: large enough to amortise per-operation overhead over two
-# threads, small enough to keep the (n_max, block) intermediates near the caches. Measured
-# on this project's 2-core machine (2000 x 64 benchmark workload, spectra/s forward /
-# forward+backward): 2048: 7.7-8.2k / 2.2-2.3k, 4096: 8.9-9.8k / 3.0-3.2k,
-# 8192: 9.4-10.6k / 3.0-3.5k, 12288: 12.6-12.7k / 3.5-3.6k, 16384: 10.3-12.5k / 3.2-3.3k.
-_BLOCK = 12288
-# Rows (orders + 1) x elements per block at most: blocks of high-order particles shrink,
-# so that one block's ~60 complex (n_max + 1, block) intermediates stay near 300 MB.
-_BLOCK_ROWS = 24 * _BLOCK
-# Autograd keeps ~12 KB per element of a block at n_max + 1 = 13 rows (measured with
-# benchmarks/bench_gradient_memory.py), i.e. ~930 bytes per row and element. Blocks whose
-# graphs fit in _GRAPH_BUDGET together keep them; the others are recomputed in the
-# backward pass (_RecomputedBlock), which costs about one more forward pass per block.
-_GRAPH_BYTES_PER_ROW = 930
-_GRAPH_BUDGET = GRAPH_BUDGET
-
 
 @dataclass(frozen=True)
 class Efficiencies:
@@ -79,103 +62,6 @@ class Multipoles:
 
     electric: object
     magnetic: object
-
-
-def _sums(a: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """The five efficiencies from coefficients a, b (N, B) (orders first) and x (B,)."""
-    n = torch.arange(1, a.shape[0] + 1, dtype=torch.float64, device=a.device).unsqueeze(-1)
-    w = 2.0 * n + 1.0
-    alt = torch.where(n.remainder(2) == 0, 1.0, -1.0)
-    inv_x2 = 1.0 / (x * x)
-    fwd = (w * (a + b)).sum(0)
-    q_ext = 2.0 * inv_x2 * fwd.real
-    q_sca = 2.0 * inv_x2 * (w * (a * a.conj() + b * b.conj())).sum(0).real
-    back = (w * alt * (a - b)).sum(0)
-    q_fwd = inv_x2 * (fwd.real**2 + fwd.imag**2)
-    q_back = inv_x2 * (back.real**2 + back.imag**2)
-    return torch.stack([q_ext, q_sca, q_ext - q_sca, q_fwd, q_back])
-
-
-def _block_efficiencies(m_core, m_shell, x_core, x_shell, n_max: int) -> torch.Tensor:
-    a, b = coefficients_orders_first(m_core, m_shell, x_core, x_shell, n_max)
-    return _sums(a, b, x_shell)
-
-
-class _RecomputedBlock(torch.autograd.Function):
-    """Efficiencies of one kernel block whose backward pass recomputes the block.
-
-    The forward runs without a graph and keeps only the block's inputs (48 bytes per
-    element); the backward rebuilds the block's graph, differentiates it, and frees it
-    before the next block's turn -- autograd's saved tensors would otherwise keep
-    ~12 KB per element for the whole backward pass. Results and gradients are those of
-    the plain graph (the same operations run again).
-    """
-
-    @staticmethod
-    def forward(m_core, m_shell, x_core, x_shell, n_max):  # noqa: D102 - see class docstring
-        return _block_efficiencies(m_core, m_shell, x_core, x_shell, n_max)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(*inputs[:4])
-        ctx.n_max = inputs[4]
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_q):  # noqa: D102
-        needs = ctx.needs_input_grad[:4]
-        with torch.enable_grad():
-            inputs = [t.detach().requires_grad_(need) for t, need in zip(ctx.saved_tensors, needs)]
-            q = _block_efficiencies(*inputs, ctx.n_max)
-            grads = iter(torch.autograd.grad(q, [t for t, need in zip(inputs, needs) if need], grad_q))
-        return (*(next(grads) if need else None for need in needs), None)
-
-
-def _block_size(n_max: int) -> int:
-    """Elements per kernel block: ``_BLOCK``, fewer for high orders so that one block's
-    (n_max + 1, block) intermediates stay within ``_BLOCK_ROWS`` rows."""
-    return max(1, min(_BLOCK, _BLOCK_ROWS // (n_max + 1)))
-
-
-def _efficiencies_flat(m_core, m_shell, x_core, x_shell, orders: torch.Tensor) -> torch.Tensor:
-    """Efficiencies (5, B) of flat inputs (B,) with truncation orders ``orders`` (B,).
-
-    Elements are sorted by truncation order once, cut into cache-sized blocks of equal
-    order, and put back by one inverse permutation, so that both the forward pass and
-    autograd's backward pass stay linear in B. When gradients are needed, the blocks
-    beyond a graph budget of 1 GiB are recomputed in the backward pass instead of keeping
-    autograd's ~12 KB per element (see ``_RecomputedBlock``): peak memory is then about
-    1 GiB plus ~1.5 KB per element, whatever the batch size.
-    """
-    if x_shell.shape[0] <= _block_size(int(orders[0])) and bool((orders == orders[0]).all()):
-        return _block_efficiencies(m_core, m_shell, x_core, x_shell, int(orders[0]))
-    perm = torch.argsort(orders, stable=True)
-    sorted_orders = orders[perm]
-    values, counts = torch.unique_consecutive(sorted_orders, return_counts=True)
-    sizes, block_orders = [], []
-    for order, count in zip(values.tolist(), counts.tolist()):
-        block = _block_size(order)
-        full, rest = divmod(count, block)
-        sizes += [block] * full + ([rest] if rest else [])
-        block_orders += [order] * (full + (1 if rest else 0))
-    blocks = zip(
-        block_orders,
-        m_core[perm].split(sizes),
-        m_shell[perm].split(sizes),
-        x_core[perm].split(sizes),
-        x_shell[perm].split(sizes),
-    )
-    grad = torch.is_grad_enabled() and any(t.requires_grad for t in (m_core, m_shell, x_core, x_shell))
-    results, graph_bytes = [], 0
-    for order, mc, ms, xc, xs in blocks:
-        graph_bytes += _GRAPH_BYTES_PER_ROW * (order + 1) * xs.shape[0]
-        if grad and graph_bytes > _GRAPH_BUDGET:
-            results.append(_RecomputedBlock.apply(mc, ms, xc, xs, order))
-        else:
-            results.append(_block_efficiencies(mc, ms, xc, xs, order))
-    inverse = torch.empty_like(perm)
-    inverse[perm] = torch.arange(perm.shape[0])
-    return torch.cat(results, dim=1)[:, inverse]
 
 
 def efficiencies(core, shell, r_core, t_shell, wavelength, env=1.0, *, n_max: int | None = None) -> Efficiencies:
@@ -223,13 +109,9 @@ def efficiencies(core, shell, r_core, t_shell, wavelength, env=1.0, *, n_max: in
     """
     inp = prepare_inputs(core, shell, r_core, t_shell, wavelength, env, n_max)
     shape = inp.x_shell.shape
-    args = (inp.m_core.reshape(-1), inp.m_shell.reshape(-1), inp.x_core.reshape(-1), inp.x_shell.reshape(-1))
-    # the fused kernel (kerker.mie._fused) unless KERKER_MIE_KERNEL=torch or Numba is missing;
-    # second derivatives of the fused kernel differentiate the torch path
-    if selected_kernel() == "fused":
-        flat = fused_efficiencies(*args, inp.orders.reshape(-1), torch_path=_efficiencies_flat)
-    else:
-        flat = _efficiencies_flat(*args, inp.orders.reshape(-1))
+    m = torch.stack([inp.m_core.reshape(-1), inp.m_shell.reshape(-1)])
+    x = torch.stack([inp.x_core.reshape(-1), inp.x_shell.reshape(-1)])
+    flat = efficiencies_flat(m, x, inp.orders.reshape(-1))
     fields = [to_output(q.reshape(shape), inp.use_torch) for q in flat]
     return Efficiencies(*fields)
 
