@@ -11,6 +11,7 @@ Numba kernel of :mod:`kerker.mie._fused` where Numba is installed (``KERKER_MIE_
 ``auto``, ``fused`` or ``torch``; the torch path is the reference it is tested against).
 """
 
+from kerker.mie._results import Amplitudes, MultipoleTerms
 from kerker.mie.layered import efficiencies_layered, layered_coefficients
 from kerker.mie.observables import (
     Efficiencies,
@@ -23,6 +24,8 @@ from kerker.mie.observables import (
 )
 
 __all__ = [
+    "Amplitudes",
+    "MultipoleTerms",
     "Efficiencies",
     "Multipoles",
     "angular_amplitudes",

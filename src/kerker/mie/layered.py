@@ -41,7 +41,7 @@ from kerker.mie._inputs import (
     truncation_orders,
 )
 from kerker.mie.layers import layer_coefficients_orders_first
-from kerker.mie.observables import Efficiencies
+from kerker.mie._results import Efficiencies, Source
 from kerker.mie.special import n_max_wiscombe
 
 __all__ = ["efficiencies_layered", "layered_coefficients"]
@@ -157,7 +157,7 @@ def _prepare(materials, radii, wavelength, env, n_max):
     m, x = _as_two_or_more(*_fill_empty_core(m, x))
     orders = truncation_orders(x[-1], n_max)
     _check_layer_sizes(m, x, orders)
-    return m, x, orders, use_torch
+    return m, x, orders, use_torch, r[:, -1]
 
 
 def efficiencies_layered(materials, radii, wavelength, env=1.0, *, n_max: int | None = None) -> Efficiencies:
@@ -211,11 +211,11 @@ def efficiencies_layered(materials, radii, wavelength, env=1.0, *, n_max: int | 
     >>> q.q_sca.shape
     (1, 2)
     """
-    m, x, orders, use_torch = _prepare(materials, radii, wavelength, env, n_max)
+    m, x, orders, use_torch, r_outer = _prepare(materials, radii, wavelength, env, n_max)
     n_layers, shape = m.shape[0], x.shape[1:]
     flat = efficiencies_flat(m.reshape(n_layers, -1), x.reshape(n_layers, -1), orders.reshape(-1))
     fields = [q.reshape(shape) if use_torch else q.reshape(shape).detach().numpy() for q in flat]
-    return Efficiencies(*fields)
+    return Efficiencies(*fields, source=Source(m, x, r_outer, use_torch))
 
 
 def layered_coefficients(m, x, n_max: int | None = None):

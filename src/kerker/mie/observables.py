@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from kerker.mie._blocks import efficiencies_flat
-from kerker.mie._inputs import MieInputs, prepare_coefficient_inputs, prepare_inputs, to_output
+from kerker.mie._inputs import prepare_coefficient_inputs, prepare_inputs, to_output
+from kerker.mie._results import Efficiencies, Source, angular_amplitudes
 from kerker.mie.coreshell import coefficients_torch
-from kerker.mie.special import n_max_wiscombe
 
 __all__ = [
     "Efficiencies",
@@ -31,25 +30,6 @@ __all__ = [
     "multipoles",
     "scattering_pattern",
 ]
-
-@dataclass(frozen=True)
-class Efficiencies:
-    """Efficiencies of P particles at W wavelengths; each field has shape (P, W).
-
-    Attributes
-    ----------
-    q_ext, q_sca, q_abs : array or torch.Tensor
-        Extinction, scattering and absorption efficiencies.
-    q_fwd, q_back : array or torch.Tensor
-        Differential forward (theta = 0) and backward (theta = pi) scattering efficiencies.
-    """
-
-    q_ext: object
-    q_sca: object
-    q_abs: object
-    q_fwd: object
-    q_back: object
-
 
 @dataclass(frozen=True)
 class Multipoles:
@@ -113,15 +93,7 @@ def efficiencies(core, shell, r_core, t_shell, wavelength, env=1.0, *, n_max: in
     x = torch.stack([inp.x_core.reshape(-1), inp.x_shell.reshape(-1)])
     flat = efficiencies_flat(m, x, inp.orders.reshape(-1))
     fields = [to_output(q.reshape(shape), inp.use_torch) for q in flat]
-    return Efficiencies(*fields)
-
-
-def _coefficients_of(inp: MieInputs, n_max: int | None) -> tuple[torch.Tensor, torch.Tensor, int]:
-    n = n_max if n_max is not None else n_max_wiscombe(float(inp.x_shell.detach().max()))
-    a, b = coefficients_torch(
-        inp.m_core.reshape(-1), inp.m_shell.reshape(-1), inp.x_core.reshape(-1), inp.x_shell.reshape(-1), n
-    )
-    return a.reshape(*inp.x_shell.shape, n), b.reshape(*inp.x_shell.shape, n), n
+    return Efficiencies(*fields, source=Source(m.reshape(2, *shape), x.reshape(2, *shape), inp.r_outer, inp.use_torch))
 
 
 def mie_coefficients(m_core, m_shell, x_core, x_shell, n_max: int | None = None):
@@ -164,57 +136,8 @@ def multipoles(core, shell, r_core, t_shell, wavelength, env=1.0, *, orders: int
     quadrupole) is the number of orders returned. Returns :class:`Multipoles` with
     arrays of shape (P, W, orders).
     """
-    if orders < 1:
-        raise ValueError(f"orders must be >= 1, got {orders}")
-    inp = prepare_inputs(core, shell, r_core, t_shell, wavelength, env, blocked=False)
-    a, b, n = _coefficients_of(inp, None)
-    n = max(n, orders)
-    if a.shape[-1] < n:
-        a, b, _ = _coefficients_of(inp, n)
-    order = torch.arange(1, orders + 1, dtype=torch.float64)
-    factor = 2.0 * (2.0 * order + 1.0) / inp.x_shell.unsqueeze(-1) ** 2
-    electric = factor * a[..., :orders].abs() ** 2
-    magnetic = factor * b[..., :orders].abs() ** 2
-    return Multipoles(to_output(electric, inp.use_torch), to_output(magnetic, inp.use_torch))
-
-
-def angular_amplitudes(a, b, theta):
-    """Scattering amplitudes ``S1(theta), S2(theta)`` (Bohren & Huffman eq. 4.74).
-
-    Parameters
-    ----------
-    a, b : complex array or tensor, shape (..., N)
-        Mie coefficients for orders ``1 .. N``.
-    theta : array_like or tensor, shape (T,)
-        Scattering angles in radians.
-
-    Returns
-    -------
-    s1, s2 : complex, shape (..., T)
-    """
-    use_torch = any(isinstance(v, torch.Tensor) for v in (a, b, theta))
-    a_t = torch.as_tensor(a, dtype=torch.complex128)
-    b_t = torch.as_tensor(b, dtype=torch.complex128)
-    th = theta.to(torch.float64) if isinstance(theta, torch.Tensor) else torch.as_tensor(np.asarray(theta, dtype=float))
-    th = th.reshape(-1)
-    n_orders = a_t.shape[-1]
-    mu = torch.cos(th)
-    # Angular functions pi_n, tau_n by upward recurrence (BH eq. 4.47).
-    pis = [torch.zeros_like(mu), torch.ones_like(mu)]
-    taus = [mu]
-    for n in range(2, n_orders + 1):
-        pis.append(((2 * n - 1) * mu * pis[-1] - n * pis[-2]) / (n - 1))
-    pi_n = torch.stack(pis[1:], dim=-1)  # (T, N)
-    for n in range(2, n_orders + 1):
-        taus.append(n * mu * pi_n[:, n - 1] - (n + 1) * pi_n[:, n - 2])
-    tau_n = torch.stack(taus, dim=-1)
-    n = torch.arange(1, n_orders + 1, dtype=torch.float64)
-    w = (2 * n + 1) / (n * (n + 1))
-    aw, bw = a_t * w, b_t * w
-    pi_c, tau_c = pi_n.to(torch.complex128).T, tau_n.to(torch.complex128).T
-    s1 = aw @ pi_c + bw @ tau_c
-    s2 = aw @ tau_c + bw @ pi_c
-    return to_output(s1, use_torch), to_output(s2, use_torch)
+    terms = efficiencies(core, shell, r_core, t_shell, wavelength, env).multipoles(orders)
+    return Multipoles(terms.sca_electric, terms.sca_magnetic)
 
 
 # Incident polarizations of scattering_pattern, relative to the scattering plane.
@@ -254,16 +177,6 @@ def scattering_pattern(core, shell, r_core, t_shell, wavelength, theta, env=1.0,
     """
     if polarization not in _POLARIZATIONS:
         raise ValueError(f"polarization must be one of {_POLARIZATIONS}; received {polarization!r}")
-    inp = prepare_inputs(core, shell, r_core, t_shell, wavelength, env, blocked=False)
-    a, b, _ = _coefficients_of(inp, None)
-    th = theta if isinstance(theta, torch.Tensor) else torch.as_tensor(np.asarray(theta, dtype=float))
-    s1, s2 = angular_amplitudes(a, b, th)
-    s1 = torch.as_tensor(s1)
-    s2 = torch.as_tensor(s2)
-    x2 = inp.x_shell.unsqueeze(-1) ** 2
-    # S1(0) = S2(0) = sum (2n+1)(a_n + b_n) / 2, so each equals q_fwd at 0 and q_back at pi.
-    if polarization == "unpolarized":
-        q_diff = 2.0 * (s1.abs() ** 2 + s2.abs() ** 2) / x2
-    else:
-        q_diff = 4.0 * (s1 if polarization == "perpendicular" else s2).abs() ** 2 / x2
-    return tuple(to_output(t, inp.use_torch or isinstance(theta, torch.Tensor)) for t in (s1, s2, q_diff))
+    amp = efficiencies(core, shell, r_core, t_shell, wavelength, env).amplitudes(theta)
+    q_diff = {"unpolarized": amp.q_unpolarized, "perpendicular": amp.q_per, "parallel": amp.q_par}[polarization]
+    return amp.s1, amp.s2, q_diff
