@@ -265,7 +265,7 @@ def test_mie_json_with_out_keeps_stdout_json(tmp_path, capsys):
     out, err = capsys.readouterr()
     data = json.loads(out)
     assert len(data["q_fwd"]) == 5
-    assert err.splitlines() == [f"wrote {tmp_path / n}" for n in ("spectrum.png", "mie.json")]
+    assert err.splitlines() == [f"wrote {tmp_path / n}" for n in ("spectrum.png", "spectra.csv", "mie.json")]
 
 
 def test_demo_refuses_before_any_output(tmp_path, capsys):

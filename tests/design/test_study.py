@@ -17,8 +17,13 @@ def test_particle_spectra_collects_the_observables():
     q = kerker.efficiencies("Si", "SiO2", 60.0, 20.0, WL)
     mp = multipoles("Si", "SiO2", 60.0, 20.0, WL)
     record = spectra.to_dict()
-    assert list(record) == ["wavelength_nm", "q_ext", "q_sca", "q_abs", "q_fwd", "q_back",
-                            "q_sca_ED", "q_sca_MD", "q_sca_EQ", "q_sca_MQ"]
+    assert list(record)[:10] == ["wavelength_nm", "q_ext", "q_sca", "q_abs", "q_fwd", "q_back",
+                                 "q_sca_ED", "q_sca_MD", "q_sca_EQ", "q_sca_MQ"]
+    assert list(record)[10:] == ["c_ext", "c_sca", "c_abs", "g", "q_pr", "q_ext_ED", "q_ext_MD", "q_ext_EQ", "q_ext_MQ",
+                                 "q_abs_ED", "q_abs_MD", "q_abs_EQ", "q_abs_MQ"]
+    np.testing.assert_array_equal(record["g"], q.g[0])
+    np.testing.assert_array_equal(record["c_sca"], q.c_sca[0])
+    np.testing.assert_array_equal(record["q_abs_MQ"], q.multipoles(2).abs_magnetic[0, :, 1])
     for name in ("q_ext", "q_sca", "q_abs", "q_fwd", "q_back"):
         np.testing.assert_array_equal(record[name], getattr(q, name)[0])
     # ED, MD, EQ, MQ are a_1, b_1, a_2, b_2
@@ -30,6 +35,20 @@ def test_particle_spectra_collects_the_observables():
     for polarization in ("unpolarized", "perpendicular", "parallel"):
         _, _, want = scattering_pattern("Si", "SiO2", 60.0, 20.0, [650.0], pattern.theta, polarization=polarization)
         np.testing.assert_array_equal(getattr(pattern, polarization), want[0, 0])
+    assert set(pattern.to_dict()) >= {"theta_deg", "q_unpolarized", "degree_of_polarization", "s1", "s2"}
+
+
+def test_layered_particle_spectra_with_two_layers_are_the_core_shell_spectra():
+    from kerker.design import layered_particle_spectra
+
+    two = layered_particle_spectra(["Si", "SiO2"], [60.0, 80.0], WL, pattern_wavelength=650.0, n_theta=19)
+    cs = particle_spectra("Si", "SiO2", 60.0, 20.0, WL, pattern_wavelength=650.0, n_theta=19)
+    for name, value in cs.to_dict().items():
+        np.testing.assert_array_equal(two.to_dict()[name], value)
+    np.testing.assert_array_equal(two.pattern.parallel, cs.pattern.parallel)
+    assert two.layers == [("Si", 60.0), ("SiO2", 80.0)]
+    three = layered_particle_spectra(["Ag", "SiO2", "Si"], [20.0, 35.0, 80.0], WL)
+    np.testing.assert_array_equal(three.q_back, kerker.efficiencies_layered(["Ag", "SiO2", "Si"], [20.0, 35.0, 80.0], WL).q_back[0])
 
 
 def test_particle_spectra_without_pattern_and_bad_angles():

@@ -44,3 +44,39 @@ def test_mie_json_has_the_multipoles(capsys):
     mp = multipoles("Ag", "SiO2", 40.0, 20.0, np.linspace(400, 800, 3))
     np.testing.assert_allclose(data["q_sca_MD"], mp.magnetic[0, :, 0], rtol=1e-14)
     np.testing.assert_allclose(data["q_sca_EQ"], mp.electric[0, :, 1], rtol=1e-14)
+
+
+def test_mie_layers_json_csv_and_pattern(capsys, tmp_path):
+    wl = np.linspace(450, 800, 4)
+    base = ["mie", "--layers", "Ag:20,SiO2:35,Si:80", "--wl-min", "450", "--n-wl", "4"]
+    assert main([*base, "--json", "--pattern-wavelength", "600"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    q = kerker.efficiencies_layered(["Ag", "SiO2", "Si"], [20.0, 35.0, 80.0], wl)
+    np.testing.assert_allclose(data["q_back"], q.q_back[0], rtol=1e-14)
+    np.testing.assert_allclose(data["g"], q.g[0], rtol=1e-14)
+    pattern = data["pattern"]
+    amp = kerker.efficiencies_layered(["Ag", "SiO2", "Si"], [20.0, 35.0, 80.0], [600.0]).amplitudes(np.radians(pattern["theta_deg"]))
+    np.testing.assert_allclose(pattern["degree_of_polarization"], amp.degree_of_polarization[0, 0], atol=1e-14)
+    np.testing.assert_allclose(np.asarray(pattern["s1"]) @ [1, 1j], amp.s1[0, 0], rtol=1e-13)
+    assert main([*base, "--csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split(",")[:6] == ["wavelength_nm", "q_ext", "q_sca", "q_abs", "q_fwd", "q_back"]
+    rows = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    np.testing.assert_array_equal(rows[:, 4], q.q_fwd[0])  # 17 digits round-trip
+    assert main([*base, "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "spectra.csv").read_text().splitlines()[0] == lines[0]
+    meta = json.loads((tmp_path / "mie.json").read_text())["provenance"]
+    assert [m["name"] for m in meta["materials"]][:1] == [kerker.material("Ag").name]
+
+
+def test_mie_layers_bad_input_exits_2(capsys):
+    for argv, words in (
+        (["--layers", "Ag:20,SiO2:15"], "non-decreasing"),
+        (["--layers", "Ag:20,SiO2"], "entry 2 must be MATERIAL:RADIUS"),
+        (["--layers", "Ag:20", "--core", "Si"], "drop --core"),
+        (["--core", "Si"], "missing --shell, --r-core, --t-shell"),
+        (["--layers", "Ag:20", "--json", "--csv"], "give one of them"),
+    ):
+        assert main(["mie", *argv, "--n-wl", "2"]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err

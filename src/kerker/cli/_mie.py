@@ -23,27 +23,36 @@ def register(subparsers) -> None:
     """Add the ``mie`` and ``demo`` commands."""
     mie = subparsers.add_parser(
         "mie",
-        help="efficiency spectra and radiation pattern of one core-shell particle (sizes in nm)",
-        description="Exact Mie theory of one core-shell sphere over a wavelength grid. " + _UNITS,
+        help="efficiency spectra and radiation pattern of one core-shell or multilayer particle (sizes in nm)",
+        description="Exact Mie theory of one core-shell (--core/--shell/--r-core/--t-shell) or multilayer (--layers) "
+        "sphere over a wavelength grid. " + _UNITS,
         epilog=(
             "examples:\n"
             "  kerker mie --core Si --shell SiO2 --r-core 86 --t-shell 36 --pattern-wavelength 705 --out out/\n"
-            "  kerker mie --core data/Au_Johnson.yml --shell SiO2 --r-core 40 --t-shell 10 --json > au.json"
+            "  kerker mie --core data/Au_Johnson.yml --shell SiO2 --r-core 40 --t-shell 10 --json > au.json\n"
+            "  kerker mie --layers Ag:20,SiO2:35,Si:80 --wl-min 450 --csv > spectra.csv"
         ),
     )
     mie.add_argument(
-        "--core", required=True, help="core material: a shipped name (see `kerker materials`) or a "
+        "--core", help="core material: a shipped name (see `kerker materials`) or a "
         "refractiveindex.info YAML file (*.yml)"
     )
-    mie.add_argument("--shell", required=True, help="shell material, as --core")
-    mie.add_argument("--r-core", type=real(), required=True, help="core radius in nm (> 0)")
-    mie.add_argument("--t-shell", type=real(), required=True, help="shell thickness in nm (>= 0)")
+    mie.add_argument("--shell", help="shell material, as --core")
+    mie.add_argument("--r-core", type=real(), help="core radius in nm (> 0)")
+    mie.add_argument("--t-shell", type=real(), help="shell thickness in nm (>= 0)")
+    mie.add_argument(
+        "--layers", help="a multilayer sphere instead of --core/--shell/--r-core/--t-shell: MATERIAL:RADIUS,... "
+        "innermost first, each RADIUS the layer's outer radius in nm (non-decreasing), e.g. Ag:20,SiO2:35,Si:80"
+    )
     _wavelength_arguments(mie)
     mie.add_argument("--env", type=real(), default=1.0, help="refractive index of the medium (1: vacuum)")
     add_extrapolate(mie)
     mie.add_argument("--pattern-wavelength", type=real(above=0), help="wavelength (nm) of the radiation-pattern plot")
-    mie.add_argument("--json", action="store_true", help="print the spectra as JSON instead of a table")
-    mie.add_argument("--out", type=Path, help="directory for spectrum.png, pattern.png and mie.json")
+    mie.add_argument("--json", action="store_true", help="print the spectra (and the pattern's angular data) as JSON "
+                     "instead of a table")
+    mie.add_argument("--csv", action="store_true", help="print the spectra as CSV instead of a table (every column: "
+                     "efficiencies, cross sections in nm^2, g, Q_pr, multipole terms)")
+    mie.add_argument("--out", type=Path, help="directory for spectrum.png, pattern.png, spectra.csv and mie.json")
     mie.set_defaults(func=_run_mie)
 
     demo = subparsers.add_parser(
@@ -83,38 +92,86 @@ def _wavelength_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_mie(args) -> int:
-    from kerker._artifacts import provenance, write_json_atomic
-    from kerker.design import particle_spectra
+    from kerker._artifacts import provenance, write_bytes_atomic, write_json_atomic
+    from kerker.design import layered_particle_spectra, particle_spectra
     from kerker.report import plot_particle
 
     if not args.wl_min <= args.wl_max:
         raise ValueError(f"--wl-min must not exceed --wl-max; received {args.wl_min:g} and {args.wl_max:g} nm")
+    if args.json and args.csv:
+        raise ValueError("--json and --csv both print the spectra: give one of them")
     out = None if args.out is None else output_dir(args.out)
-    core = material_arg(args.core, "--core", args.extrapolate)
-    shell = material_arg(args.shell, "--shell", args.extrapolate)
+    layers = _particle(args)
     wavelength = np.linspace(args.wl_min, args.wl_max, args.n_wl)
     lo, hi = args.wl_min, args.wl_max
     if args.pattern_wavelength is not None:
         lo, hi = min(lo, args.pattern_wavelength), max(hi, args.pattern_wavelength)
-    for option, mat in (("--core", core), ("--shell", shell)):
+    for option, mat, _ in layers:
         check_wavelengths(mat, option, lo, hi, what="--wl-min/--wl-max/--pattern-wavelength")
-    spectra = particle_spectra(
-        core, shell, args.r_core, args.t_shell, wavelength, args.env, pattern_wavelength=args.pattern_wavelength
-    )
+    mats = [mat for _, mat, _ in layers]
+    if args.layers is None:
+        spectra = particle_spectra(mats[0], mats[1], args.r_core, args.t_shell, wavelength, args.env,
+                                   pattern_wavelength=args.pattern_wavelength)
+        title = f"{mats[0].name} core r = {args.r_core:g} nm, {mats[1].name} shell t = {args.t_shell:g} nm"
+    else:
+        spectra = layered_particle_spectra(mats, [r for _, _, r in layers], wavelength, args.env,
+                                           pattern_wavelength=args.pattern_wavelength)
+        title = " / ".join(f"{mat.name} to {r:g} nm" for _, mat, r in layers)
     result = spectra.to_dict()
+    if spectra.pattern is not None:
+        result["pattern"] = spectra.pattern.to_dict()
     if args.json:
-        print(json.dumps({k: np.asarray(v).tolist() for k, v in result.items()}))
+        print(json.dumps(_jsonable(result)))
+    elif args.csv:
+        sys.stdout.write(spectra.to_csv())
     else:
         _print_table(result)
     if out is not None:
-        title = f"{core.name} core r = {args.r_core:g} nm, {shell.name} shell t = {args.t_shell:g} nm"
         files = plot_particle(spectra, out, title=title)
         config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if not k.startswith("_")
                   and k != "func"}
-        meta = provenance(config, materials=[core.describe(), shell.describe()])
+        meta = provenance(config, materials=[mat.describe() for mat in mats])
+        table = write_bytes_atomic(out / "spectra.csv", spectra.to_csv().encode())
         record = write_json_atomic(out / "mie.json", {"provenance": meta, "result": result})
-        wrote(*files.values(), record)
+        wrote(*files.values(), table, record)
     return 0
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return np.asarray(value).tolist()
+
+
+def _particle(args) -> list[tuple[str, object, float | None]]:
+    """(option, material, outer radius or None) per layer, from --layers or --core/--shell/--r-core/--t-shell."""
+    core_shell = {"--core": args.core, "--shell": args.shell, "--r-core": args.r_core, "--t-shell": args.t_shell}
+    given = [k for k, v in core_shell.items() if v is not None]
+    if args.layers is not None:
+        if given:
+            raise ValueError(f"--layers describes the whole particle: drop {', '.join(given)}")
+        layers = []
+        for k, item in enumerate(args.layers.split(",")):
+            name, sep, radius = item.strip().rpartition(":")
+            try:
+                r = float(radius)
+            except ValueError:
+                r = float("nan")
+            if not sep or not name or not np.isfinite(r):
+                raise ValueError(f"--layers: entry {k + 1} must be MATERIAL:RADIUS with a finite radius in nm "
+                                 f"(e.g. Ag:20,SiO2:35,Si:80); received {item!r}")
+            layers.append((f"--layers entry {k + 1} ({name})", material_arg(name, f"--layers entry {k + 1}",
+                                                                            args.extrapolate), r))
+        radii = [r for _, _, r in layers]
+        if radii[0] < 0 or any(b < a for a, b in zip(radii, radii[1:])) or radii[-1] <= 0:
+            raise ValueError("--layers: the radii are outer radii in nm, innermost first: >= 0, non-decreasing and "
+                             f"the last > 0; received {', '.join(f'{r:g}' for r in radii)}")
+        return layers
+    missing = [k for k, v in core_shell.items() if v is None]
+    if missing:
+        raise ValueError(f"--core, --shell, --r-core and --t-shell are required unless --layers gives the particle; missing {', '.join(missing)}")
+    return [("--core", material_arg(args.core, "--core", args.extrapolate), None),
+            ("--shell", material_arg(args.shell, "--shell", args.extrapolate), None)]
 
 
 def _print_table(result: dict, every: int = 1) -> None:

@@ -26,7 +26,7 @@ from kerker.design._exact import DirectionalResult, optimize_directional
 from kerker.design._inverse import inverse_design
 from kerker.design._kerker import PAPER_KERKER, KerkerStudy, run_kerker_study, write_kerker_study
 from kerker.design._objectives import Custom, Directional, Objective, Ratio, SpectrumMatch, WeightedSum, read_target_csv
-from kerker.design._particle import ParticleSpectra, RadiationPattern, particle_spectra
+from kerker.design._particle import ParticleSpectra, RadiationPattern, layered_particle_spectra, particle_spectra
 from kerker.design._result import FULL_WAVELENGTH, BestDesign, DesignResult, write_design_json
 from kerker.design._study import DirectionalStudy, run_directional_study
 
@@ -51,6 +51,7 @@ __all__ = [
     "WeightedSum",
     "inverse_design",
     "optimize_directional",
+    "layered_particle_spectra",
     "particle_spectra",
     "read_target_csv",
     "run_directional_study",
