@@ -80,3 +80,15 @@ def test_mie_layers_bad_input_exits_2(capsys):
         assert main(["mie", *argv, "--n-wl", "2"]) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err
+
+
+def test_mie_near_field_map(tmp_path, capsys):
+    argv = ["mie", "--layers", "Ag:30,SiO2:50,Si:90", "--wl-min", "450", "--n-wl", "3", "--near-field", "600",
+            "--near-field-points", "41", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    assert (tmp_path / "near_field.png").stat().st_size > 1000
+    assert f"wrote {tmp_path / 'near_field.png'}" in capsys.readouterr().err
+    config = json.loads((tmp_path / "mie.json").read_text())["provenance"]["config"]
+    assert config["near_field"] == 600.0 and config["near_field_points"] == 41
+    assert main(["mie", "--layers", "Ag:30", "--near-field", "600", "--n-wl", "2"]) == 2
+    assert "give --out" in capsys.readouterr().err

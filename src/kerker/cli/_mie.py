@@ -48,6 +48,11 @@ def register(subparsers) -> None:
     mie.add_argument("--env", type=real(), default=1.0, help="refractive index of the medium (1: vacuum)")
     add_extrapolate(mie)
     mie.add_argument("--pattern-wavelength", type=real(above=0), help="wavelength (nm) of the radiation-pattern plot")
+    mie.add_argument("--near-field", type=real(above=0), metavar="WAVELENGTH",
+                     help="wavelength (nm) of a |E|^2 map in the xz plane (x: incident polarisation, z: propagation), "
+                     "written to OUT/near_field.png; needs --out")
+    mie.add_argument("--near-field-points", type=count(11, 2001), default=201,
+                     help="grid points per axis of the near-field map (11 to 2001)")
     mie.add_argument("--json", action="store_true", help="print the spectra (and the pattern's angular data) as JSON "
                      "instead of a table")
     mie.add_argument("--csv", action="store_true", help="print the spectra as CSV instead of a table (every column: "
@@ -100,14 +105,17 @@ def _run_mie(args) -> int:
         raise ValueError(f"--wl-min must not exceed --wl-max; received {args.wl_min:g} and {args.wl_max:g} nm")
     if args.json and args.csv:
         raise ValueError("--json and --csv both print the spectra: give one of them")
+    if args.near_field is not None and args.out is None:
+        raise ValueError("--near-field writes OUT/near_field.png: give --out")
     out = None if args.out is None else output_dir(args.out)
     layers = _particle(args)
     wavelength = np.linspace(args.wl_min, args.wl_max, args.n_wl)
     lo, hi = args.wl_min, args.wl_max
-    if args.pattern_wavelength is not None:
-        lo, hi = min(lo, args.pattern_wavelength), max(hi, args.pattern_wavelength)
+    for extra in (args.pattern_wavelength, args.near_field):
+        if extra is not None:
+            lo, hi = min(lo, extra), max(hi, extra)
     for option, mat, _ in layers:
-        check_wavelengths(mat, option, lo, hi, what="--wl-min/--wl-max/--pattern-wavelength")
+        check_wavelengths(mat, option, lo, hi, what="--wl-min/--wl-max/--pattern-wavelength/--near-field")
     mats = [mat for _, mat, _ in layers]
     if args.layers is None:
         spectra = particle_spectra(mats[0], mats[1], args.r_core, args.t_shell, wavelength, args.env,
@@ -128,6 +136,8 @@ def _run_mie(args) -> int:
         _print_table(result)
     if out is not None:
         files = plot_particle(spectra, out, title=title)
+        if args.near_field is not None:
+            files["near_field"] = _near_field_map(mats, [r for _, r in spectra.layers], args, out)
         config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if not k.startswith("_")
                   and k != "func"}
         meta = provenance(config, materials=[mat.describe() for mat in mats])
@@ -135,6 +145,17 @@ def _run_mie(args) -> int:
         record = write_json_atomic(out / "mie.json", {"provenance": meta, "result": result})
         wrote(*files.values(), table, record)
     return 0
+
+
+def _near_field_map(mats, radii, args, out):
+    from kerker.mie import near_field_xz
+    from kerker.report import plot_near_field_xz
+
+    grid = near_field_xz(mats, [radii], args.near_field, points_per_axis=args.near_field_points, env=args.env)
+    names = [mat.name for mat in mats]
+    plot_near_field_xz(grid.x, grid.z, grid.intensity[0, 0], radii, materials=names, wavelength=args.near_field,
+                       out=out / "near_field.png")
+    return out / "near_field.png"
 
 
 def _jsonable(value):

@@ -2,6 +2,7 @@
 
 Public entry points: :func:`efficiencies` (also ``kerker.efficiencies``),
 :func:`efficiencies_layered` (also ``kerker.efficiencies_layered``), :func:`layered_coefficients`,
+:func:`near_field`, :func:`near_field_xz`,
 :func:`mie_coefficients`, :func:`multipoles`, :func:`angular_amplitudes`,
 :func:`scattering_pattern`. Lower-level pieces: :mod:`kerker.mie.special`
 (Riccati-Bessel functions; their float64 range in ``kerker.mie._range``),
@@ -13,6 +14,7 @@ Numba kernel of :mod:`kerker.mie._fused` where Numba is installed (``KERKER_MIE_
 
 from kerker.mie._results import Amplitudes, MultipoleTerms
 from kerker.mie.layered import efficiencies_layered, layered_coefficients
+from kerker.mie.nearfield import NearField, NearFieldXZ, near_field, near_field_xz
 from kerker.mie.observables import (
     Efficiencies,
     Multipoles,
@@ -26,6 +28,8 @@ from kerker.mie.observables import (
 __all__ = [
     "Amplitudes",
     "MultipoleTerms",
+    "NearField",
+    "NearFieldXZ",
     "Efficiencies",
     "Multipoles",
     "angular_amplitudes",
@@ -33,6 +37,8 @@ __all__ = [
     "efficiencies_layered",
     "layered_coefficients",
     "mie_coefficients",
+    "near_field",
+    "near_field_xz",
     "multipoles",
     "scattering_pattern",
 ]

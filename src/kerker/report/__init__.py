@@ -36,11 +36,13 @@ from kerker.report._lattice_plots import (
 )
 from kerker.report._materials_plot import plot_refractive_index
 from kerker.report._mie_plots import plot_particle, plot_radiation_pattern, plot_spectra
+from kerker.report._nearfield_plot import plot_near_field_xz
 from kerker.report._training_plots import plot_loss_curves, plot_rmae_histograms, plot_spectra_comparison
 from kerker.report._verify_plots import plot_bridge, plot_contrast_maps, plot_normal_spectra, plot_verification
 from kerker.report._wgan_plots import plot_latent_lines, plot_pair_counts, plot_wgan_fidelity, plot_wgan_losses
 
 __all__ = [
+    "plot_near_field_xz",
     "DemoConfig",
     "DemoRun",
     "FigureBlock",
