@@ -208,3 +208,91 @@ def miepython_efficiencies(n_sphere, radius, wavelength, n_env=1.0) -> dict:
             n = np.arange(1, len(a) + 1)
             out["q_fwd"][p, w] = abs(np.sum((2 * n + 1) * (a + b))) ** 2 / x[p, w] ** 2
     return out
+
+
+# --------------------------------------------------------------------------------------
+# L-layer spheres
+#
+# The layered adapters take ``n_layers`` of shape (P, L, W): absolute complex refractive
+# indices of each layer, innermost first (Im > 0 is loss), ``radii`` of shape (P, L): the
+# outer radius of each layer in nm, non-decreasing, wavelengths (W,) in nm and a real
+# medium index; they return the five efficiencies (P, W) as above, over pi r_L^2.
+# Neither treams nor scattnlay accepts a layer of zero thickness (treams divides by the
+# innermost radius; scattnlay's recurrences assume x_j > x_{j-1}), and such a layer has no
+# volume, so the adapters drop it: particles are grouped by which layers remain.
+
+
+def _layered_groups(radii):
+    """{mask of layers with positive thickness (tuple of bool): particle indices}."""
+    r = np.asarray(radii, float)
+    if r.ndim != 2:
+        raise ValueError(f"radii must be (P, L), got shape {r.shape}")
+    inner = np.concatenate([np.zeros((r.shape[0], 1)), r[:, :-1]], axis=1)
+    if np.any(r < inner) or np.any(r[:, -1] <= 0):
+        raise ValueError("radii must be non-decreasing, >= 0, with a positive outer radius")
+    keep = r > inner
+    groups: dict = {}
+    for p, mask in enumerate(map(tuple, keep)):
+        groups.setdefault(mask, []).append(p)
+    return {mask: np.array(idx) for mask, idx in groups.items()}
+
+
+def treams_layered_coefficients(n_layers, radii, wavelength, n_env=1.0, n_max=None):
+    """``a_n, b_n`` of L-layer spheres from ``treams.coeffs.mie``, shape (P, W, N).
+
+    ``n_layers`` (P, L, W), ``radii`` (P, L) as described above; ``n_max`` as in
+    ``_treams_layers`` (default per particle: Wiscombe + ``EXTRA_ORDERS``).
+    """
+    n_layers = np.asarray(n_layers, complex)
+    radii = np.asarray(radii, float)
+    wavelength = np.asarray(wavelength, float)
+    parts = []
+    for mask, idx in _layered_groups(radii).items():
+        sel = [j for j, k in enumerate(mask) if k]
+        a, b = _treams_layers([n_layers[idx, j] for j in sel], [radii[idx, j] for j in sel], wavelength, n_env, n_max)
+        parts.append((idx, a, b))
+    top = max(a.shape[-1] for _, a, _ in parts)
+    a_all = np.zeros((radii.shape[0], len(wavelength), top), complex)
+    b_all = np.zeros_like(a_all)
+    for idx, a, b in parts:
+        a_all[idx, :, : a.shape[-1]] = a
+        b_all[idx, :, : b.shape[-1]] = b
+    return a_all, b_all
+
+
+def treams_layered_efficiencies(n_layers, radii, wavelength, n_env=1.0) -> dict:
+    """The five efficiencies of L-layer spheres from treams' Mie coefficients, each (P, W)."""
+    a, b = treams_layered_coefficients(n_layers, radii, wavelength, n_env)
+    radii = np.asarray(radii, float)
+    _, x_outer = _sizes(radii[:, -1], radii[:, -1], wavelength, n_env)
+    return efficiencies_from_coefficients(a, b, x_outer)
+
+
+def scattnlay_layered_efficiencies(n_layers, radii, wavelength, n_env=1.0) -> dict:
+    """The five efficiencies of L-layer spheres from scattnlay, each (P, W).
+
+    One call per particle and wavelength with relative indices and size parameters
+    inside-out (zero-thickness layers dropped); its own ``Qext, Qsca, Qabs, Qbk`` and
+    ``Q_fwd = 4 |S1(0)|^2 / x^2`` as in ``scattnlay_efficiencies``.
+    """
+    from scattnlay import scattnlay
+
+    n_layers = np.asarray(n_layers, complex)
+    radii = np.asarray(radii, float)
+    k = 2.0 * np.pi * n_env / np.asarray(wavelength, float)  # (W,)
+    groups = _layered_groups(radii)
+    out = {key: np.empty((radii.shape[0], len(k))) for key in KEYS}
+    theta = np.array([0.0])
+    for mask, idx in groups.items():
+        sel = np.flatnonzero(mask)
+        for p in idx:
+            x_all = radii[p, sel][None, :] * k[:, None]  # (W, L')
+            m_all = n_layers[p][sel].T / n_env  # (W, L')
+            for w in range(len(k)):
+                _, q_ext, q_sca, q_abs, q_bk, *_, s1, _ = scattnlay(x_all[w], m_all[w], theta=theta)
+                out["q_ext"][p, w] = q_ext
+                out["q_sca"][p, w] = q_sca
+                out["q_abs"][p, w] = q_abs
+                out["q_back"][p, w] = q_bk
+                out["q_fwd"][p, w] = 4.0 * abs(s1[0]) ** 2 / x_all[w, -1] ** 2
+    return out
