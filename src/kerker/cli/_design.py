@@ -26,7 +26,8 @@ def register(subparsers) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  kerker design --directional 705 --fix-core Si --method enumerate --physics exact --out out/\n"
-        "  kerker design --target target.csv --method latent --physics surrogate --out out/",
+        "  kerker design --target target.csv --method latent --physics surrogate --out out/\n"
+        "  kerker design --directional 705 --layers 3 --method enumerate --physics exact --out out/",
     )
     target = design.add_mutually_exclusive_group(required=True)
     target.add_argument("--target", type=Path, help="CSV file with columns wavelength,q_fwd,q_back (nm; efficiencies)")
@@ -46,6 +47,13 @@ def register(subparsers) -> None:
                         help="core radius range in nm (default 1 100)")
     design.add_argument("--t-range", type=real(above=0.0), nargs=2, default=(1.0, 100.0), metavar=("LO", "HI"),
                         help="shell thickness range in nm (default 1 100)")
+    design.add_argument("--layers", type=count(1, 8), default=2,
+                        help="layers of the particle (default 2: core-shell); other counts search on exact Mie theory "
+                        "with --method enumerate, de or cma")
+    design.add_argument("--fix", nargs="+", metavar="MAT", help="with --layers L: L entries, innermost first, each a "
+                        "material or - (free), e.g. --fix Ag - Si")
+    design.add_argument("--thickness-range", type=real(above=0.0), nargs=2, default=(1.0, 100.0), metavar=("LO", "HI"),
+                        help="with --layers L != 2: the range of every layer's thickness in nm (default 1 100)")
     design.add_argument("--plots", type=count(0), default=3, help="plot the spectra of the best N designs (default 3)")
     design.add_argument("--out", type=Path, required=True, help="output directory")
     design.set_defaults(func=_run_design)
@@ -177,10 +185,14 @@ def _run_design(args) -> int:
     out = output_dir(args.out)
     target = input_file(args.target, "--target", what="target CSV file") if args.target else None
     objective = read_target_csv(target) if target else Directional(args.directional, args.weight)
+    fix = None if args.fix is None else [None if f == "-" else f for f in args.fix]
+    if args.layers == 2 and fix is not None:
+        raise ValueError("--fix describes --layers L != 2; a core-shell design takes --fix-core and --fix-shell")
     result = inverse_design(
         objective, args.method, args.physics, starts=args.starts, iterations=args.iterations, lr=args.lr,
         seed=args.seed, fix_core=args.fix_core, fix_shell=args.fix_shell, materials=args.materials,
         r_range=tuple(args.r_range), t_range=tuple(args.t_range), progress=_progress(f"{args.method}/{args.physics}"),
+        layers=args.layers, fix=fix, thickness_range=tuple(args.thickness_range),
     )
     files = [write_design_json(result, out / "design.json", command=["kerker", *sys.argv[1:]])]
     files += plot_design(result, out, plots=args.plots)

@@ -24,6 +24,7 @@ from kerker.design._benchmark import (
 )
 from kerker.design._exact import DirectionalResult, optimize_directional
 from kerker.design._inverse import inverse_design
+from kerker.design._layered import LayeredDesign, LayeredDesignResult
 from kerker.design._kerker import PAPER_KERKER, KerkerStudy, run_kerker_study, write_kerker_study
 from kerker.design._objectives import Custom, Directional, Objective, Ratio, SpectrumMatch, WeightedSum, read_target_csv
 from kerker.design._particle import ParticleSpectra, RadiationPattern, layered_particle_spectra, particle_spectra
@@ -43,6 +44,8 @@ __all__ = [
     "DirectionalStudy",
     "InverseTargets",
     "KerkerStudy",
+    "LayeredDesign",
+    "LayeredDesignResult",
     "Objective",
     "ParticleSpectra",
     "RadiationPattern",

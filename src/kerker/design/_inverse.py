@@ -50,6 +50,37 @@ def _choices(name: str, fixed, allowed: np.ndarray, materials: tuple) -> np.ndar
     return np.array([idx])
 
 
+def _allowed(materials, model_materials: tuple) -> np.ndarray:
+    """Indices into ``model_materials`` of the allowed materials (all by default)."""
+    if materials is None:
+        return np.arange(len(model_materials))
+    names = [materials] if isinstance(materials, str) else list(materials)
+    unknown = [m for m in names if m not in model_materials]
+    if unknown or not names:
+        raise ValueError(f"materials must be a non-empty subset of {list(model_materials)}, got {names!r}")
+    return np.array(sorted({model_materials.index(m) for m in names}))
+
+
+def _layered(objective, layers, method, physics, starts, iterations, lr, seed, materials, fix, thickness_range,
+             fix_core, fix_shell, tol, patience, screen, progress):
+    from kerker.design._layered import layered_design
+    from kerker.materials import PAPER_MATERIALS
+
+    if physics != "exact":
+        raise ValueError(f"layers={layers} runs on exact Mie theory only (the surrogate knows core-shell particles): "
+                         "use physics='exact'")
+    if fix_core is not None or fix_shell is not None:
+        raise ValueError(f"fix_core and fix_shell describe core-shell particles; with layers={layers} use fix=[...] "
+                         "with one entry per layer")
+    model_materials = tuple(PAPER_MATERIALS)
+    allowed = _allowed(materials, model_materials)
+    return layered_design(
+        objective, layers, method, starts=starts, iterations=iterations, lr=float(lr), seed=int(seed),
+        materials=model_materials, allowed=allowed, fix=fix, thickness_range=_range("thickness_range", thickness_range),
+        tol=float(tol), patience=int(patience), screen=int(screen), progress=progress,
+    )
+
+
 def inverse_design(
     objective,
     method: str = "latent",
@@ -71,7 +102,10 @@ def inverse_design(
     surrogate=None,
     generator=None,
     progress=None,
-) -> DesignResult:
+    layers: int = 2,
+    fix=None,
+    thickness_range=(1.0, 100.0),
+):
     """Find core-shell particles of discrete materials that minimise ``objective``.
 
     Parameters
@@ -110,16 +144,31 @@ def inverse_design(
         Screening before the descent, forward evaluations only. ``latent``: draw
         ``screen * starts`` latent vectors and descend from the best ``starts`` (default 1:
         random starts, as the paper); ``enumerate``: score a ``screen x screen`` grid of
-        sizes per pair and descend from its best points (default 16).
+        sizes per pair and descend from its best points (default 16); with ``layers != 2``,
+        each material sequence descends from the best of ``screen`` times as many random
+        thicknesses.
     surrogate, generator : optional
         Models to use instead of the shipped ones.
     progress : callable, optional
         ``progress(iteration, iterations, best_loss)`` after every iteration.
+    layers : int, default 2
+        Layers of the particle. 2: core-shell (every method, either physics). Any other
+        count runs :mod:`kerker.design._layered` on exact Mie theory (``physics="exact"``)
+        with ``method`` ``"enumerate"`` (every material sequence: small L), ``"de"`` or
+        ``"cma"``; ``fix`` and ``thickness_range`` then replace ``fix_core``/``fix_shell``
+        and ``r_range``/``t_range``.
+    fix : sequence of (str or None), optional
+        With ``layers != 2``: one entry per layer, innermost first, a material to fix it
+        to or None (free).
+    thickness_range : (float, float)
+        With ``layers != 2``: the range of every layer's thickness in nm (the first
+        layer's is its radius).
 
     Returns
     -------
-    DesignResult
-        All final designs ranked by exact loss; ``result.best`` the winner.
+    DesignResult or LayeredDesignResult
+        All final designs ranked by exact loss; ``result.best`` the winner
+        (:class:`kerker.design.LayeredDesignResult` when ``layers != 2``).
 
     Raises
     ------
@@ -148,6 +197,14 @@ def inverse_design(
     screen = _DEFAULT_SCREEN.get(method, 0) if screen is None else screen
     if isinstance(screen, bool) or not isinstance(screen, (int, np.integer)) or screen < 0:
         raise ValueError(f"screen must be an integer >= 0, got {screen!r}")
+
+    if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 1:
+        raise ValueError(f"layers must be a positive integer, got {layers!r}")
+    if layers != 2:
+        return _layered(objective, int(layers), method, physics, starts, iterations, lr, seed, materials, fix,
+                        thickness_range, fix_core, fix_shell, tol, patience, screen, progress)
+    if fix is not None:
+        raise ValueError("fix applies to layers != 2; a core-shell design takes fix_core and fix_shell")
 
     if physics == "surrogate" or method == "latent":
         from kerker.models import load_surrogate
@@ -181,14 +238,7 @@ def inverse_design(
     else:
         search = ExactPhysics(model_materials, objective.wavelength, relaxation=relaxation)
 
-    if materials is None:
-        allowed = np.arange(len(model_materials))
-    else:
-        names = [materials] if isinstance(materials, str) else list(materials)
-        unknown = [m for m in names if m not in model_materials]
-        if unknown or not names:
-            raise ValueError(f"materials must be a non-empty subset of {list(model_materials)}, got {names!r}")
-        allowed = np.array(sorted({model_materials.index(m) for m in names}))
+    allowed = _allowed(materials, model_materials)
     core_choices = _choices("fix_core", fix_core, allowed, model_materials)
     shell_choices = _choices("fix_shell", fix_shell, allowed, model_materials)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-__all__ = ["METHODS", "Problem", "SearchOutcome"]
+__all__ = ["METHODS", "Problem", "SearchOutcome", "nevergrad_search"]
 
 
 @dataclass(frozen=True)
@@ -246,58 +246,88 @@ def run_enumerate(problem: Problem, generator=None) -> SearchOutcome:
     )
 
 
-def _nevergrad(problem: Problem, family: str) -> SearchOutcome:
-    if len(problem.seeds) != 1:
-        raise ValueError("population methods solve one problem at a time (one group)")
+def nevergrad_search(choices, lower, upper, loss_of, *, population: int, iterations: int, seed: int, family: str,
+                     report=None) -> tuple[list, np.ndarray, np.ndarray, np.ndarray, str]:
+    """nevergrad's DE or CMA-ES over discrete materials per layer and bounded sizes, whole populations batched.
+
+    Parameters
+    ----------
+    choices : list of ndarray of int
+        Allowed material indices of each layer (L entries).
+    lower, upper : ndarray, shape (S,)
+        Bounds of the S continuous sizes (nm).
+    loss_of : callable
+        ``loss_of(indices, sizes) -> ndarray (N,)`` with ``indices`` a list of L int arrays
+        (N,) and ``sizes`` (N, S), for one population.
+    population, iterations, seed, family
+        Population size, generations, seed of nevergrad's sampling, ``"de"`` or ``"cma"``.
+    report : callable, optional
+        ``report(iteration, best_loss)`` after every generation.
+
+    Returns
+    -------
+    indices : list of L ndarray (E,), sizes : ndarray (E, S), loss : ndarray (E,), history : ndarray (iterations,)
+        Every evaluated design (E = population x iterations), the best loss per generation,
+        and the optimizer's name.
+    """
     try:
         import nevergrad as ng
     except ImportError as err:  # pragma: no cover - nevergrad is a dependency
         raise ImportError("methods 'de' and 'cma' need nevergrad: pip install nevergrad") from err
     # Materials are categorical: one weight per allowed material, the design takes the largest
     # (what ng.p.Choice(deterministic=True) does); sizes are bounded scalars. The same search
-    # space (same dimensions, initial point and step sizes) as a Dict of two Choices and two Scalars, written as plain arrays because
+    # space (same dimensions, initial point and step sizes) as a Dict of Choices and Scalars, written as plain arrays because
     # nevergrad's per-candidate cost of those containers dominated the run: measured per
     # ask + tell at population 100, DE 3.0 -> 1.3 ms, CMA 9.3 -> 2.5 ms (a 25,000-evaluation
     # run spent ~75 s there against ~2 s of Mie theory).
-    cores, shells = np.asarray(problem.core_choices), np.asarray(problem.shell_choices)
+    choices = [np.asarray(c) for c in choices]
     param = ng.p.Tuple(
-        ng.p.Array(shape=(cores.size,)),
-        ng.p.Array(shape=(shells.size,)),
-        ng.p.Array(shape=(2,), lower=np.array([problem.r_range[0], problem.t_range[0]], dtype=np.float64),
-                   upper=np.array([problem.r_range[1], problem.t_range[1]], dtype=np.float64)),
+        *(ng.p.Array(shape=(c.size,)) for c in choices),
+        ng.p.Array(shape=(len(lower),), lower=np.asarray(lower, dtype=np.float64), upper=np.asarray(upper, dtype=np.float64)),
     )
-    param.random_state = np.random.RandomState(problem.seed)
-    pop = problem.starts
-    budget = pop * problem.iterations
+    param.random_state = np.random.RandomState(seed)
+    budget = population * iterations
     if family == "de":
         # Soun et al. Sec. III.A: nevergrad's Differential Evolution, population 100.
-        optimizer = ng.families.DifferentialEvolution(popsize=pop)(param, budget=budget, num_workers=pop)
+        optimizer = ng.families.DifferentialEvolution(popsize=population)(param, budget=budget, num_workers=population)
     else:
-        optimizer = ng.families.ParametrizedCMA(popsize=pop)(param, budget=budget, num_workers=pop)
-    seen_c, seen_s, seen_r, seen_t, seen_l = [], [], [], [], []
-    history = []
-    best = []
+        optimizer = ng.families.ParametrizedCMA(popsize=population)(param, budget=budget, num_workers=population)
+    seen_i, seen_x, seen_l, history = [], [], [], []
+    best = math.inf
     with torch.no_grad():
-        for it in range(problem.iterations):
-            cands = [optimizer.ask() for _ in range(pop)]
+        for it in range(iterations):
+            cands = [optimizer.ask() for _ in range(population)]
             values = [x.value for x in cands]
-            c = cores[np.array([np.argmax(v[0]) for v in values])]
-            s = shells[np.array([np.argmax(v[1]) for v in values])]
-            sizes = np.array([v[2] for v in values], dtype=np.float64)
-            r, t = sizes[:, 0], sizes[:, 1]
-            loss = _hard_loss(problem, c, s, r, t).numpy()
+            idx = [c[np.array([np.argmax(v[layer]) for v in values])] for layer, c in enumerate(choices)]
+            sizes = np.array([v[-1] for v in values], dtype=np.float64)
+            loss = np.asarray(loss_of(idx, sizes))
             for x, v in zip(cands, loss):
                 optimizer.tell(x, float(v))
-            seen_c.append(c), seen_s.append(s), seen_r.append(r), seen_t.append(t), seen_l.append(loss)
-            history.append([float(loss.min())])
-            best.append(min(best[-1], history[-1][0]) if best else history[-1][0])
-            _report(problem, it + 1, best[-1])
-    allc, alls = np.concatenate(seen_c), np.concatenate(seen_s)
-    allr, allt, alll = np.concatenate(seen_r), np.concatenate(seen_t), np.concatenate(seen_l)
+            seen_i.append(idx), seen_x.append(sizes), seen_l.append(loss)
+            history.append(float(loss.min()))
+            best = min(best, history[-1])
+            if report is not None:
+                report(it + 1, best)
+    indices = [np.concatenate([s[layer] for s in seen_i]) for layer in range(len(choices))]
+    return indices, np.concatenate(seen_x), np.concatenate(seen_l), np.asarray(history), type(optimizer).__name__
+
+
+def _nevergrad(problem: Problem, family: str) -> SearchOutcome:
+    if len(problem.seeds) != 1:
+        raise ValueError("population methods solve one problem at a time (one group)")
+    pop = problem.starts
+    (allc, alls), sizes, alll, history, name = nevergrad_search(
+        [problem.core_choices, problem.shell_choices],
+        [problem.r_range[0], problem.t_range[0]], [problem.r_range[1], problem.t_range[1]],
+        lambda idx, x: _hard_loss(problem, idx[0], idx[1], x[:, 0], x[:, 1]).numpy(),
+        population=pop, iterations=problem.iterations, seed=problem.seed, family=family,
+        report=lambda it, best: _report(problem, it, best),
+    )
+    allr, allt = sizes[:, 0], sizes[:, 1]
     keep = np.argsort(alll, kind="stable")[:pop]  # the best `pop` designs evaluated (hall of fame)
     return SearchOutcome(
-        allc[keep], alls[keep], allr[keep], allt[keep], alll[keep], np.minimum.accumulate(np.asarray(history)),
-        int(alll.size), {"optimizer": type(optimizer).__name__, "population": pop, "rows_per_group": pop},
+        allc[keep], alls[keep], allr[keep], allt[keep], alll[keep], np.minimum.accumulate(history)[:, None],
+        int(alll.size), {"optimizer": name, "population": pop, "rows_per_group": pop},
     )
 
 

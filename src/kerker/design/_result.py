@@ -112,6 +112,10 @@ class DesignResult:
     def __len__(self) -> int:
         return int(self.loss.size)
 
+    def label(self, k: int) -> str:
+        """One line naming design ``k`` (materials and sizes in nm)."""
+        return f"{self.core[k]} core {self.r_core[k]:.1f} nm / {self.shell[k]} shell {self.t_shell[k]:.1f} nm"
+
     @property
     def core(self) -> np.ndarray:
         """Core material names, shape (N,)."""

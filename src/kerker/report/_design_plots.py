@@ -128,7 +128,7 @@ def plot_design_history(history, out: str | Path, *, title: str = "", label: str
 
 
 def plot_design(result, out: str | Path, *, plots: int = 3) -> list[Path]:
-    """Figures of one :func:`kerker.inverse_design` result in folder ``out``.
+    """Figures of one :func:`kerker.inverse_design` result (core-shell or layered) in folder ``out``.
 
     Writes ``history.png`` (loss versus iteration), and for each of the best ``plots``
     designs ``design_<k>_spectrum.png`` (exact Q_fwd, Q_back on 400-800 nm, the objective's
@@ -141,9 +141,8 @@ def plot_design(result, out: str | Path, *, plots: int = 3) -> list[Path]:
     out = Path(out)
     files = [plot_design_history(result.history, out / "history.png", title=f"{result.method} / {result.physics}",
                                  label="search loss")]
-    for k in range(min(plots, len(result))):
-        name = (f"{result.core[k]} core {result.r_core[k]:.1f} nm / {result.shell[k]} shell {result.t_shell[k]:.1f} nm, "
-                f"loss {result.loss[k]:.4g}")
+    for k in range(min(plots, len(result), result.q_fwd_full.shape[0])):
+        name = f"{result.label(k)}, loss {result.loss[k]:.4g}"
         files.append(plot_spectra(
             FULL_WAVELENGTH, {"Q_fwd": result.q_fwd_full[k], "Q_back": result.q_back_full[k]},
             out / f"design_{k + 1}_spectrum.png", title=name, marker_wavelength=result.pattern_wavelength,
