@@ -89,3 +89,22 @@ def test_bad_layered_arguments(kwargs, error, match):
     kwargs = {"method": "enumerate", "physics": "exact", "starts": 2, "iterations": 1, **kwargs}
     with pytest.raises(error, match=match):
         inverse_design(Directional(705.0), **kwargs)
+
+
+def test_cli_design_with_layers_writes_the_record_and_plots(tmp_path, capsys):
+    import json
+
+    from kerker.cli import main
+
+    argv = ["design", "--directional", "705", "--layers", "3", "--method", "enumerate", "--physics", "exact",
+            "--materials", "Ag", "SiO2", "Si", "--fix", "Ag", "-", "Si", "--starts", "6", "--iterations", "3",
+            "--plots", "1", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    record = json.loads((tmp_path / "design.json").read_text())
+    assert record["layers"] == 3 and record["best"]["materials"][0] == "Ag" and record["best"]["materials"][2] == "Si"
+    assert record["meta"]["config"]["layers"] == 3 and "kerker_version" in record["provenance"]
+    assert "best: Ag to" in out
+    assert (tmp_path / "design_1_spectrum.png").exists() and (tmp_path / "design_1_pattern.png").exists()
+    assert main(["design", "--directional", "705", "--fix", "Si", "-", "--out", str(tmp_path)]) == 2
+    assert "--fix describes --layers" in capsys.readouterr().err
