@@ -73,8 +73,10 @@ class MieInputs:
         Truncation order of each particle and wavelength (a fixed ``n_max`` if given).
     use_torch : bool
         Whether the caller passed any torch tensor (results are returned as torch).
-    r_outer : float64, shape (P,)
-        Outer radius in nm.
+    radii : float64, shape (P, 2)
+        Core and outer radius in nm.
+    k : float64, shape (W,)
+        Wave number ``2 pi n_env / wavelength`` in the medium, 1/nm.
     """
 
     m_core: torch.Tensor
@@ -84,7 +86,8 @@ class MieInputs:
     wavelength: torch.Tensor
     orders: torch.Tensor
     use_torch: bool
-    r_outer: torch.Tensor | None = None
+    radii: torch.Tensor | None = None
+    k: torch.Tensor | None = None
 
 
 def _is_torch(value) -> bool:
@@ -418,7 +421,7 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
     if not blocked:
         rows = (n_max_wiscombe(float(x_shell.detach().max())) if n_max is None else n_max) + 1
         check_memory("the Mie kernel", x_shell.numel(), rows * UNBLOCKED_BYTES_PER_ROW, 0, detail)
-    return MieInputs(m_core.expand(shape), m_shell.expand(shape), x_core, x_shell, wl, orders, use_torch, rc + ts)
+    return MieInputs(m_core.expand(shape), m_shell.expand(shape), x_core, x_shell, wl, orders, use_torch, torch.stack([rc, rc + ts], dim=1), k)
 
 
 def prepare_coefficient_inputs(m_core, m_shell, x_core, x_shell, n_max=None):

@@ -30,12 +30,30 @@ __all__ = ["Amplitudes", "Efficiencies", "MultipoleTerms", "Source", "angular_am
 
 @dataclass(frozen=True)
 class Source:
-    """What an efficiency call computed from: ``m``, ``x`` (L, P, W), ``r_outer`` (P,) nm, torch out."""
+    """What an efficiency call computed from, kept small: the layers' relative indices (each
+    broadcastable to (P, W): a material name costs W numbers, not P x W), the radii (P, L)
+    in nm and the wave numbers k (W,) in 1/nm of the medium; torch out or not."""
 
-    m: torch.Tensor
-    x: torch.Tensor
-    r_outer: torch.Tensor
+    m_layers: tuple
+    radii: torch.Tensor
+    k: torch.Tensor
     use_torch: bool
+
+    @property
+    def r_outer(self) -> torch.Tensor:
+        return self.radii[:, -1]
+
+    @property
+    def x_outer(self) -> torch.Tensor:
+        """Outer size parameter, (P, W)."""
+        return self.radii[:, -1:] * self.k
+
+    def stacked(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``m`` and ``x`` of shape (L, P, W), L >= 2 (a homogeneous sphere as two equal layers)."""
+        shape = (self.radii.shape[0], self.k.shape[0])
+        m = torch.stack([t.expand(shape) for t in self.m_layers])
+        x = self.radii.T[:, :, None] * self.k
+        return (torch.cat([m, m]), torch.cat([x, x])) if m.shape[0] == 1 else (m, x)
 
 
 @dataclass(frozen=True)
@@ -149,12 +167,13 @@ class Efficiencies:
     @cached_property
     def _coefficients(self) -> tuple[torch.Tensor, torch.Tensor]:
         src = self._src()
-        n_layers, shape = src.m.shape[0], src.x.shape[1:]
-        x_out = src.x[-1]
+        m, x = src.stacked()
+        n_layers, shape = m.shape[0], x.shape[1:]
+        x_out = x[-1]
         n_max = n_max_wiscombe(float(x_out.detach().max()))
         check_memory("the Mie coefficients of a result", x_out.numel(), (n_max + 1) * UNBLOCKED_BYTES_PER_ROW * n_layers // 2,
                      0, f"{shape[0]:,} particles x {shape[1]:,} wavelengths")
-        a, b = layer_coefficients_orders_first(src.m.reshape(n_layers, -1), src.x.reshape(n_layers, -1), n_max)
+        a, b = layer_coefficients_orders_first(m.reshape(n_layers, -1), x.reshape(n_layers, -1), n_max)
         return a.T.reshape(*shape, n_max), b.T.reshape(*shape, n_max)
 
     def coefficients(self):
@@ -170,7 +189,7 @@ class Efficiencies:
     def _g_q_sca(self) -> torch.Tensor:
         a, b = self._coefficients
         n = torch.arange(1, a.shape[-1] + 1, dtype=torch.float64)
-        x2 = self._src().x[-1] ** 2
+        x2 = self._src().x_outer ** 2
         # BH eq. 4.62: g Q_sca = 4/x^2 sum [n(n+2)/(n+1) Re(a_n a*_{n+1} + b_n b*_{n+1}) + (2n+1)/(n(n+1)) Re(a_n b*_n)]
         cross = (n[:-1] * (n[:-1] + 2) / (n[:-1] + 1) * (a[..., :-1] * a[..., 1:].conj() + b[..., :-1] * b[..., 1:].conj()).real).sum(-1)
         same = ((2 * n + 1) / (n * (n + 1)) * (a * b.conj()).real).sum(-1)
@@ -210,7 +229,7 @@ class Efficiencies:
             a, b = (torch.nn.functional.pad(c, (0, pad)) for c in (a, b))
         a, b = a[..., :orders], b[..., :orders]
         n = torch.arange(1, int(orders) + 1, dtype=torch.float64)
-        factor = 2.0 * (2.0 * n + 1.0) / self._src().x[-1].unsqueeze(-1) ** 2
+        factor = 2.0 * (2.0 * n + 1.0) / self._src().x_outer.unsqueeze(-1) ** 2
         ext_e, ext_m = factor * a.real, factor * b.real
         sca_e, sca_m = factor * (a.real**2 + a.imag**2), factor * (b.real**2 + b.imag**2)
         return MultipoleTerms(*(self._out(t) for t in (ext_e, ext_m, sca_e, sca_m, ext_e - sca_e, ext_m - sca_m)))
@@ -232,7 +251,7 @@ class Efficiencies:
         i_per, i_par = s1.real**2 + s1.imag**2, s2.real**2 + s2.imag**2
         total = i_per + i_par
         dop = torch.where(total > 0, (i_per - i_par) / torch.where(total > 0, total, 1.0), 0.0)
-        inv_x2 = 1.0 / self._src().x[-1].unsqueeze(-1) ** 2
+        inv_x2 = 1.0 / self._src().x_outer.unsqueeze(-1) ** 2
         use_torch = self._src().use_torch or isinstance(theta, torch.Tensor)
         fields = (th, s1, s2, i_per, i_par, total / 2, dop, 2.0 * total * inv_x2, 4.0 * i_per * inv_x2, 4.0 * i_par * inv_x2)
         return Amplitudes(*(to_output(t, use_torch) for t in fields))

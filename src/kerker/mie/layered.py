@@ -150,14 +150,21 @@ def _prepare(materials, radii, wavelength, env, n_max):
     for l, spec in enumerate(layers):
         eps = _permittivity(f"materials[{l}]", spec, wl, n_particles, use_torch)
         _check_permittivity_size(f"materials[{l}]", eps)
-        m.append((_refractive_index(eps) / env_t).expand(shape))
+        m.append(_refractive_index(eps) / env_t)  # (1 or P, W)
     k = 2.0 * math.pi * env_t / wl
-    m = torch.stack(m)  # (L, P, W)
+    layers_m = tuple(m)
+    m = torch.stack([t.expand(shape) for t in m])  # (L, P, W)
     x = r.T[:, :, None] * k[None, None, :]  # (L, P, W)
-    m, x = _as_two_or_more(*_fill_empty_core(m, x))
+    empty = r.detach() <= 0
+    m, x = _fill_empty_core(m, x)
+    if bool(empty.any()):  # the result keeps the filled layers (see _fill_empty_core)
+        first = (~empty).to(torch.int64).argmax(dim=1, keepdim=True).expand_as(r)
+        r = torch.where(empty, torch.gather(r, 1, first), r)
+        layers_m = tuple(m)
+    m, x = _as_two_or_more(m, x)
     orders = truncation_orders(x[-1], n_max)
     _check_layer_sizes(m, x, orders)
-    return m, x, orders, use_torch, r[:, -1]
+    return m, x, orders, use_torch, Source(layers_m, r, k, use_torch)
 
 
 def efficiencies_layered(materials, radii, wavelength, env=1.0, *, n_max: int | None = None) -> Efficiencies:
@@ -211,11 +218,11 @@ def efficiencies_layered(materials, radii, wavelength, env=1.0, *, n_max: int | 
     >>> q.q_sca.shape
     (1, 2)
     """
-    m, x, orders, use_torch, r_outer = _prepare(materials, radii, wavelength, env, n_max)
+    m, x, orders, use_torch, source = _prepare(materials, radii, wavelength, env, n_max)
     n_layers, shape = m.shape[0], x.shape[1:]
     flat = efficiencies_flat(m.reshape(n_layers, -1), x.reshape(n_layers, -1), orders.reshape(-1))
     fields = [q.reshape(shape) if use_torch else q.reshape(shape).detach().numpy() for q in flat]
-    return Efficiencies(*fields, source=Source(m, x, r_outer, use_torch))
+    return Efficiencies(*fields, source=source)
 
 
 def layered_coefficients(m, x, n_max: int | None = None):

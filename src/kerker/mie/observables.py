@@ -93,7 +93,7 @@ def efficiencies(core, shell, r_core, t_shell, wavelength, env=1.0, *, n_max: in
     x = torch.stack([inp.x_core.reshape(-1), inp.x_shell.reshape(-1)])
     flat = efficiencies_flat(m, x, inp.orders.reshape(-1))
     fields = [to_output(q.reshape(shape), inp.use_torch) for q in flat]
-    return Efficiencies(*fields, source=Source(m.reshape(2, *shape), x.reshape(2, *shape), inp.r_outer, inp.use_torch))
+    return Efficiencies(*fields, source=Source((inp.m_core, inp.m_shell), inp.radii, inp.k, inp.use_torch))
 
 
 def mie_coefficients(m_core, m_shell, x_core, x_shell, n_max: int | None = None):
