@@ -116,17 +116,19 @@ class Amplitudes:
 class Efficiencies:
     """Efficiencies of P particles at W wavelengths; each field has shape (P, W).
 
+    Derived on demand (torch tensors with gradients if the call had torch inputs):
+    ``c_ext``, ``c_sca``, ``c_abs`` (cross sections in nm^2), ``g`` (asymmetry
+    parameter), ``q_pr`` (radiation-pressure efficiency), :meth:`coefficients`,
+    :meth:`multipoles` and :meth:`amplitudes`.
+
     Attributes
     ----------
     q_ext, q_sca, q_abs : array or torch.Tensor
         Extinction, scattering and absorption efficiencies.
     q_fwd, q_back : array or torch.Tensor
         Differential forward (theta = 0) and backward (theta = pi) scattering efficiencies.
-
-    Derived on demand (torch tensors with gradients if the call had torch inputs):
-    ``c_ext``, ``c_sca``, ``c_abs`` (cross sections in nm^2), ``g`` (asymmetry
-    parameter), ``q_pr`` (radiation-pressure efficiency), :meth:`coefficients`,
-    :meth:`multipoles` and :meth:`amplitudes`.
+    source : Source or None
+        The particles the call computed from (None for a hand-built result).
     """
 
     q_ext: object
