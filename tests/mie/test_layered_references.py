@@ -657,3 +657,16 @@ def test_radii_shape_must_match_materials(radii):
 def test_layered_coefficients_decreasing_x_rejected():
     with pytest.raises(ValueError, match=r"non-decreasing"):
         layered_coefficients(np.array([1.5, 2.0, 1.3]), np.array([1.0, 0.5, 2.0]))
+
+
+def test_gradcheck_in_wavelength_and_env_through_named_materials():
+    """Gradients reach the wavelength (through each material's interpolated permittivity) and the medium."""
+    radii = torch.tensor([[20.0, 35.0, 80.0]], dtype=torch.float64)
+
+    def f(wavelength, env):
+        q = kerker.efficiencies_layered(["Ag", "SiO2", "Si"], radii, wavelength, env)
+        return torch.stack([q.q_ext, q.q_abs, q.q_fwd, q.q_back])
+
+    wl = torch.tensor([552.3, 701.9], dtype=torch.float64, requires_grad=True)
+    env = torch.tensor(1.2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(f, (wl, env))
