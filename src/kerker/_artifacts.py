@@ -30,6 +30,7 @@ from pathlib import Path
 __all__ = [
     "atomic_path",
     "exclusive_lock",
+    "json_default",
     "provenance",
     "stale_temporaries",
     "write_bytes_atomic",
@@ -246,7 +247,7 @@ def write_json_atomic(path: str | Path, payload: dict) -> Path:
     """
 
     def write(handle):
-        json.dump(payload, handle, indent=2, default=_jsonable)
+        json.dump(payload, handle, indent=2, default=json_default)
         handle.write("\n")
 
     return _write_atomic(path, "w", write)
@@ -278,7 +279,8 @@ def write_figure_atomic(fig, path: str | Path, *, dpi: float) -> Path:
     return write_bytes_atomic(path, buffer.getvalue())
 
 
-def _jsonable(value):
+def json_default(value):
+    """``json.dump``'s ``default``: NumPy arrays and scalars as lists and numbers, complex as ``{"re", "im"}``."""
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, complex):

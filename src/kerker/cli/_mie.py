@@ -97,7 +97,7 @@ def _wavelength_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_mie(args) -> int:
-    from kerker._artifacts import provenance, write_bytes_atomic, write_json_atomic
+    from kerker._artifacts import json_default, provenance, write_bytes_atomic, write_json_atomic
     from kerker.design import layered_particle_spectra, particle_spectra
     from kerker.report import plot_particle
 
@@ -129,7 +129,7 @@ def _run_mie(args) -> int:
     if spectra.pattern is not None:
         result["pattern"] = spectra.pattern.to_dict()
     if args.json:
-        print(json.dumps(_jsonable(result)))
+        print(json.dumps(result, default=json_default))
     elif args.csv:
         sys.stdout.write(spectra.to_csv())
     else:
@@ -158,12 +158,6 @@ def _near_field_map(mats, radii, args, out):
     return out / "near_field.png"
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return np.asarray(value).tolist()
-
-
 def _particle(args) -> list[tuple[str, object, float | None]]:
     """(option, material, outer radius or None) per layer, from --layers or --core/--shell/--r-core/--t-shell."""
     core_shell = {"--core": args.core, "--shell": args.shell, "--r-core": args.r_core, "--t-shell": args.t_shell}
@@ -183,11 +177,7 @@ def _particle(args) -> list[tuple[str, object, float | None]]:
                                  f"(e.g. Ag:20,SiO2:35,Si:80); received {item!r}")
             layers.append((f"--layers entry {k + 1} ({name})", material_arg(name, f"--layers entry {k + 1}",
                                                                             args.extrapolate), r))
-        radii = [r for _, _, r in layers]
-        if radii[0] < 0 or any(b < a for a, b in zip(radii, radii[1:])) or radii[-1] <= 0:
-            raise ValueError("--layers: the radii are outer radii in nm, innermost first: >= 0, non-decreasing and "
-                             f"the last > 0; received {', '.join(f'{r:g}' for r in radii)}")
-        return layers
+        return layers  # the radii's rules are the library's (kerker.efficiencies_layered names them)
     missing = [k for k, v in core_shell.items() if v is None]
     if missing:
         raise ValueError(f"--core, --shell, --r-core and --t-shell are required unless --layers gives the particle; missing {', '.join(missing)}")

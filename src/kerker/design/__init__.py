@@ -1,4 +1,4 @@
-"""Inverse design of core-shell particles with discrete materials.
+"""Inverse design of core-shell and multilayer particles with discrete materials.
 
 :func:`inverse_design` is the one entry point of Soun et al.'s latent-space method and its
 baselines: objectives (:class:`SpectrumMatch`, :class:`Directional`, :class:`Ratio`,

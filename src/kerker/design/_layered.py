@@ -18,7 +18,7 @@ from itertools import product
 import numpy as np
 import torch
 
-from kerker.design._methods import _converged, nevergrad_search
+from kerker.design._methods import descend, nevergrad_search
 from kerker.design._physics import hold_permittivities
 from kerker.design._result import FULL_WAVELENGTH
 
@@ -183,32 +183,13 @@ def _enumerate(objective, spectra, choices, bounds, starts, iterations, lr, seed
     u = u.requires_grad_(True)
     opt = torch.optim.Adam([u], lr=lr)
 
-    history: list[np.ndarray] = []
-    stop = _Stop(iterations, tol, patience)
-    for it in range(iterations):
-        loss = objective(*spectra(index, thickness(u)))
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        opt.step()
-        history.append(loss.detach().numpy().copy())
-        if report is not None:
-            report(it + 1, float(history[-1].min()))
-        if _converged(history, stop):
-            break
+    history = descend(opt, lambda: objective(*spectra(index, thickness(u))), iterations=iterations, tol=tol,
+                      patience=patience, report=report)
     with torch.no_grad():
         t = thickness(u)
     return index.numpy(), t.numpy(), np.asarray(history), n * (len(history) + 1) + screened, {
         "sequences": int(len(sequences)), "starts_per_sequence": per, "iterations_run": len(history),
         "screened": screened}
-
-
-@dataclass(frozen=True)
-class _Stop:
-    """The early-stop settings in the shape :func:`kerker.design._methods._converged` reads."""
-
-    iterations: int
-    tol: float
-    patience: int
 
 
 def _global(objective, spectra, choices, bounds, starts, iterations, seed, family, report):

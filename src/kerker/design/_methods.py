@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-__all__ = ["METHODS", "Problem", "SearchOutcome", "nevergrad_search"]
+__all__ = ["METHODS", "Problem", "SearchOutcome", "descend", "nevergrad_search"]
 
 
 @dataclass(frozen=True)
@@ -68,29 +68,40 @@ def _report(problem: Problem, it: int, best: float) -> None:
         problem.progress(it, problem.iterations, best)
 
 
-def _converged(history: list[np.ndarray], problem: Problem) -> bool:
+def _converged(history: list[np.ndarray], tol: float, patience: int) -> bool:
     """Early stop: no start improved its best loss by more than ``tol`` (relative) in ``patience`` iterations."""
-    p = problem.patience
+    p = patience
     if p <= 0 or len(history) <= p:
         return False
     old = np.minimum.reduce(history[: -p])
     new = np.minimum(old, np.minimum.reduce(history[-p:]))
-    return bool(((old - new) <= problem.tol * np.maximum(np.abs(old), 1e-12)).all())
+    return bool(((old - new) <= tol * np.maximum(np.abs(old), 1e-12)).all())
 
 
-def _descend(problem: Problem, opt: torch.optim.Optimizer, loss_of: Callable[[], torch.Tensor]) -> list[np.ndarray]:
-    """The one Adam loop of the gradient methods: step, record each start's loss, report, stop early."""
+def descend(opt: torch.optim.Optimizer, loss_of: Callable[[], torch.Tensor], *, iterations: int, tol: float,
+            patience: int, report: Callable | None = None) -> list[np.ndarray]:
+    """The one Adam loop of the gradient methods: step, record each start's loss, report, stop early.
+
+    ``loss_of()`` returns the loss of every start (N,); ``report(iteration, best_loss)`` runs
+    after every step. Returns the per-start loss of each step taken.
+    """
     history: list[np.ndarray] = []
-    for it in range(problem.iterations):
+    for it in range(iterations):
         loss = loss_of()
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
         history.append(loss.detach().numpy().copy())
-        _report(problem, it + 1, float(history[-1].min()))
-        if _converged(history, problem):
+        if report is not None:
+            report(it + 1, float(history[-1].min()))
+        if _converged(history, tol, patience):
             break
     return history
+
+
+def _descend(problem: Problem, opt: torch.optim.Optimizer, loss_of: Callable[[], torch.Tensor]) -> list[np.ndarray]:
+    return descend(opt, loss_of, iterations=problem.iterations, tol=problem.tol, patience=problem.patience,
+                   report=lambda it, best: _report(problem, it, best))
 
 
 def _mask(p: torch.Tensor, choices: np.ndarray, n: int) -> torch.Tensor:

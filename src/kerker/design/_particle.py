@@ -118,7 +118,7 @@ def _from_result(res, wavelength, layers, pattern_wavelength, pattern_result, n_
     mp = res.multipoles(2)
     extra = {"c_ext": res.c_ext[0], "c_sca": res.c_sca[0], "c_abs": res.c_abs[0], "g": res.g[0], "q_pr": res.q_pr[0]}
     for kind in ("ext", "abs"):
-        for k, name in enumerate(_MULTIPOLES):
+        for name in _MULTIPOLES:
             terms = getattr(mp, f"{kind}_{'electric' if name[0] == 'E' else 'magnetic'}")
             extra[f"q_{kind}_{name}"] = terms[0, :, 0 if name[1] == "D" else 1]
     pattern = None

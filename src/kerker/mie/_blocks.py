@@ -96,7 +96,7 @@ def _block_size(n_max: int, n_layers: int = 2) -> int:
 
 def layered_flat(m: torch.Tensor, x: torch.Tensor, orders: torch.Tensor) -> torch.Tensor:
     """Efficiencies (5, B) by the torch path, of flat inputs ``m`` (L, B) complex and ``x`` (L, B)
-    real (``L >= 2``), with truncation orders ``orders`` (B,)."""
+    real (``L >= 1``), with truncation orders ``orders`` (B,)."""
     n_layers = m.shape[0]
     if x.shape[1] <= _block_size(int(orders[0]), n_layers) and bool((orders == orders[0]).all()):
         return _block_efficiencies(m, x, int(orders[0]))
@@ -130,12 +130,13 @@ def _coreshell_flat(m_core, m_shell, x_core, x_shell, orders):
 
 
 def efficiencies_flat(m: torch.Tensor, x: torch.Tensor, orders: torch.Tensor) -> torch.Tensor:
-    """Efficiencies (5, B) of flat inputs ``m`` (L, B), ``x`` (L, B), ``orders`` (B,), ``L >= 2``.
+    """Efficiencies (5, B) of flat inputs ``m`` (L, B), ``x`` (L, B), ``orders`` (B,), ``L >= 1``.
 
-    Two layers run the fused kernel unless ``KERKER_MIE_KERNEL=torch`` or Numba is missing
-    (second derivatives of the fused kernel differentiate the torch path); more layers
-    run the torch path.
+    One and two layers run the fused kernel (one layer as a core-shell sphere with a
+    zero-thickness shell of its material) unless ``KERKER_MIE_KERNEL=torch`` or Numba is
+    missing (second derivatives of the fused kernel differentiate the torch path); more
+    layers run the torch path.
     """
-    if m.shape[0] == 2 and selected_kernel() == "fused":
-        return fused_efficiencies(m[0], m[1], x[0], x[1], orders, torch_path=_coreshell_flat)
+    if m.shape[0] <= 2 and selected_kernel() == "fused":
+        return fused_efficiencies(m[0], m[-1], x[0], x[-1], orders, torch_path=_coreshell_flat)
     return layered_flat(m, x, orders)

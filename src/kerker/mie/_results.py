@@ -49,11 +49,9 @@ class Source:
         return self.radii[:, -1:] * self.k
 
     def stacked(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """``m`` and ``x`` of shape (L, P, W), L >= 2 (a homogeneous sphere as two equal layers)."""
+        """``m`` and ``x`` of shape (L, P, W)."""
         shape = (self.radii.shape[0], self.k.shape[0])
-        m = torch.stack([t.expand(shape) for t in self.m_layers])
-        x = self.radii.T[:, :, None] * self.k
-        return (torch.cat([m, m]), torch.cat([x, x])) if m.shape[0] == 1 else (m, x)
+        return torch.stack([t.expand(shape) for t in self.m_layers]), self.radii.T[:, :, None] * self.k
 
 
 @dataclass(frozen=True)

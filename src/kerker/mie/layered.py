@@ -109,17 +109,23 @@ def _fill_empty_core(m: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, to
     return torch.where(empty, torch.gather(m, 0, first), m), torch.where(empty, torch.gather(x, 0, first), x)
 
 
-def _as_two_or_more(m: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """A homogeneous sphere as the core-shell sphere with a zero-thickness shell of its material."""
-    if m.shape[0] == 1:
-        return torch.cat([m, m]), torch.cat([x, x])
-    return m, x
+def _check_layer_sizes(m: torch.Tensor, x: torch.Tensor, orders: torch.Tensor, name: str = "radii[:, {}]") -> None:
+    """The size limits of :func:`kerker.efficiencies` at every interface (a homogeneous sphere's
+    at its surface), naming the radius column; ``m``, ``x``: (L, ...)."""
+    last = m.shape[0] - 1
+    for l in range(max(last, 1)):
+        u = min(l + 1, last)
+        check_sizes(m[l], m[u], x[l], x[u], orders, names=(name.format(l), name.format(u)))
 
 
-def _check_layer_sizes(m: torch.Tensor, x: torch.Tensor, orders: torch.Tensor) -> None:
-    """The size limits of :func:`kerker.efficiencies` at every interface, naming the radius column."""
-    for l in range(m.shape[0] - 1):
-        check_sizes(m[l], m[l + 1], x[l], x[l + 1], orders, names=(f"radii[:, {l}]", f"radii[:, {l + 1}]"))
+def _relative_indices(layers, wl: torch.Tensor, n_particles: int, env_t: torch.Tensor, use_torch: bool) -> list:
+    """Each layer's refractive index relative to the medium, (1 or P, W) complex128, validated."""
+    m = []
+    for l, spec in enumerate(layers):
+        eps = _permittivity(f"materials[{l}]", spec, wl, n_particles, use_torch)
+        _check_permittivity_size(f"materials[{l}]", eps)
+        m.append(_refractive_index(eps) / env_t)
+    return m
 
 
 def _prepare(materials, radii, wavelength, env, n_max):
@@ -146,25 +152,17 @@ def _prepare(materials, radii, wavelength, env, n_max):
         f"{n_particles:,} particles x {wl.shape[0]:,} wavelengths x {n_layers} layers",
     )
     shape = (n_particles, wl.shape[0])
-    m = []
-    for l, spec in enumerate(layers):
-        eps = _permittivity(f"materials[{l}]", spec, wl, n_particles, use_torch)
-        _check_permittivity_size(f"materials[{l}]", eps)
-        m.append(_refractive_index(eps) / env_t)  # (1 or P, W)
+    m = _relative_indices(layers, wl, n_particles, env_t, use_torch)
     k = 2.0 * math.pi * env_t / wl
-    layers_m = tuple(m)
+    source = Source(tuple(m), r, k, use_torch)  # the indices as given: W numbers per named layer
     m = torch.stack([t.expand(shape) for t in m])  # (L, P, W)
-    x = r.T[:, :, None] * k[None, None, :]  # (L, P, W)
-    empty = r.detach() <= 0
-    m, x = _fill_empty_core(m, x)
-    if bool(empty.any()):  # the result keeps the filled layers (see _fill_empty_core)
-        first = (~empty).to(torch.int64).argmax(dim=1, keepdim=True).expand_as(r)
-        r = torch.where(empty, torch.gather(r, 1, first), r)
-        layers_m = tuple(m)
-    m, x = _as_two_or_more(m, x)
+    if bool((r.detach()[:, :-1] <= 0).any()):  # empty inner layers (see _fill_empty_core); the result keeps the filled ones
+        m, r_full = _fill_empty_core(m, r.T[:, :, None].expand(m.shape))
+        source = Source(tuple(m), r_full[:, :, 0].T, k, use_torch)
+    x = source.radii.T[:, :, None] * k  # (L, P, W)
     orders = truncation_orders(x[-1], n_max)
     _check_layer_sizes(m, x, orders)
-    return m, x, orders, use_torch, Source(layers_m, r, k, use_torch)
+    return m, x, orders, use_torch, source
 
 
 def efficiencies_layered(materials, radii, wavelength, env=1.0, *, n_max: int | None = None) -> Efficiencies:
@@ -280,15 +278,14 @@ def layered_coefficients(m, x, n_max: int | None = None):
     n_layers = shape[-1]
     mf = m_t.reshape(-1, n_layers).T
     xf = x_t.reshape(-1, n_layers).T
-    mf, xf = _as_two_or_more(*_fill_empty_core(mf, xf))
+    mf, xf = _fill_empty_core(mf, xf)
     if n_max is None:
         x_max = float(xf[-1].detach().max())
         if x_max > MAX_SIZE:
             raise ValueError(f"x must be <= {MAX_SIZE:g} (the series needs about x + 4 x^(1/3) + 5 orders), got {x_max:.4g}")
         n_max = n_max_wiscombe(x_max)
     check_memory("layered_coefficients", xf.shape[1], (n_max + 1) * UNBLOCKED_BYTES_PER_ROW * mf.shape[0] // 2, 0, f"shape {tuple(shape)}")
-    for l in range(mf.shape[0] - 1):
-        check_sizes(mf[l], mf[l + 1], xf[l], xf[l + 1], torch.tensor(n_max), names=(f"x[..., {l}]", f"x[..., {l + 1}]"))
+    _check_layer_sizes(mf, xf, torch.tensor(n_max), name="x[..., {}]")
     a, b = layer_coefficients_orders_first(mf, xf, n_max)
     out = [c.T.reshape(*shape[:-1], n_max) for c in (a, b)]
     return tuple(c if use_torch else c.detach().numpy() for c in out)

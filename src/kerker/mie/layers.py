@@ -48,7 +48,7 @@ def layer_coefficients_orders_first(m: torch.Tensor, x: torch.Tensor, n_max: int
     Parameters
     ----------
     m : torch.Tensor, complex128, shape (L, B)
-        Relative refractive index of each layer, innermost first, ``L >= 2``.
+        Relative refractive index of each layer, innermost first, ``L >= 1``.
     x : torch.Tensor, float64 or complex128, shape (L, B)
         Size parameter of each layer's outer radius, ``0 < x_1 <= x_2 <= ... <= x_L``.
     n_max : int
@@ -65,9 +65,9 @@ def layer_coefficients_orders_first(m: torch.Tensor, x: torch.Tensor, n_max: int
     non-decreasing sizes. Each element is computed on its own (no value depends on the
     rest of the batch). For L = 2 the operations are those of the core-shell kernel.
     """
+    if m.shape[0] == 1:  # a homogeneous sphere: the core-shell sphere with a zero-thickness shell of its material
+        m, x = torch.cat([m, m]), torch.cat([x, x])
     n_layers = m.shape[0]
-    if n_layers < 2:
-        raise ValueError(f"layer_coefficients_orders_first needs L >= 2 layers (repeat a homogeneous sphere's layer), got {n_layers}")
     x = x.to(torch.complex128)
     b = m.shape[1]
     z_core = m[0] * x[0]

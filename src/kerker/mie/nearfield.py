@@ -60,11 +60,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from kerker.mie._inputs import (
-    MAX_SIZE, _as_real, _check_permittivity_size, _is_torch, _permittivity, _refractive_index, check_env, check_memory,
-    check_n_max, to_output,
-)
-from kerker.mie.layered import _as_two_or_more, _check_layer_sizes, _check_radii, _fill_empty_core, _layers
+from kerker.mie._inputs import MAX_SIZE, _as_real, _is_torch, check_env, check_memory, check_n_max, to_output
+from kerker.mie.layered import _check_layer_sizes, _check_radii, _fill_empty_core, _layers, _relative_indices
 from kerker.mie.layers import layer_coefficients_orders_first
 from kerker.mie._range import _binary_exponent, _ldexp, _max_abs, _normalise_rows, _pow2
 from kerker.mie.special import riccati_psi, riccati_zeta
@@ -332,11 +329,7 @@ def _validate(materials, radii, wavelength, points, env, n_max, field):
         raise ValueError(f"points must have shape (N, 3) (Cartesian x, y, z in nm), got shape {tuple(pts.shape)}")
     env_t = check_env(env)
     n_p, n_w = rad.shape[0], wl.shape[0]
-    m = []
-    for l, spec in enumerate(layers):
-        eps = _permittivity(f"materials[{l}]", spec, wl, n_p, use_torch)
-        _check_permittivity_size(f"materials[{l}]", eps)
-        m.append((_refractive_index(eps) / env_t).expand(n_p, n_w))
+    m = [t.expand(n_p, n_w) for t in _relative_indices(layers, wl, n_p, env_t, use_torch)]
     k = 2.0 * math.pi * env_t / wl
     m, x = _fill_empty_core(torch.stack(m), rad.T[:, :, None] * k[None, None, :])  # (L, P, W)
     if n_max is None:
@@ -344,7 +337,7 @@ def _validate(materials, radii, wavelength, points, env, n_max, field):
         if x_max > MAX_SIZE:
             raise ValueError(f"radii: the outer size parameter 2 pi n_env r / wavelength must be <= {MAX_SIZE:g}, got {x_max:.4g}")
         n_max = near_field_n_max(x_max)
-    _check_layer_sizes(*_as_two_or_more(m, x), torch.tensor(n_max))
+    _check_layer_sizes(m, x, torch.tensor(n_max))
     return m.permute(1, 2, 0), x.permute(1, 2, 0), k, wl, rad, pts, n_max, use_torch
 
 
@@ -398,7 +391,7 @@ def near_field(materials, radii, wavelength, points, env=1.0, *, n_max: int | No
     )
     mf, xf = m.reshape(-1, L), x.reshape(-1, L)
     alpha, beta, exps, e_psi, e_zeta, _, _ = _layer_expansion(mf, xf, n)
-    a_ext, b_ext = (c.T for c in layer_coefficients_orders_first(*_as_two_or_more(mf.T, xf.T), n))  # the library's
+    a_ext, b_ext = (c.T for c in layer_coefficients_orders_first(mf.T, xf.T, n))  # the library's
     alpha, beta, exps = alpha.reshape(n_p, n_w, L, n, 2), beta.reshape(n_p, n_w, L, n, 2), exps.reshape(n_p, n_w, L, n, 2, 2)
     e_psi, e_zeta = e_psi.reshape(n_p, n_w, L, n), e_zeta.reshape(n_p, n_w, L, n)
     ext = torch.stack([-b_ext, -a_ext], -1).reshape(n_p, n_w, n, 2)
