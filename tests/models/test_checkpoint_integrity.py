@@ -58,7 +58,7 @@ def test_manifest_lists_every_shipped_checkpoint():
     # fails when a checkpoint is replaced without `sha256sum *.pt > SHA256SUMS` in kerker/models/weights
     lines = (WEIGHTS / "SHA256SUMS").read_text().splitlines()
     manifest = dict(reversed(line.split("  ")) for line in lines)
-    assert sorted(manifest) == sorted(p.name for p in WEIGHTS.glob("*.pt")) == ["mlp.pt", "resnet.pt", "wgan.pt"]
+    assert sorted(manifest) == sorted(p.name for p in WEIGHTS.glob("*.pt")) == ["mlp.pt", "resnet.pt", "wgan.pt", "wgan3.pt"]
     for name, digest in manifest.items():
         assert hashlib.sha256((WEIGHTS / name).read_bytes()).hexdigest() == digest, name
 

@@ -65,3 +65,45 @@ def test_errors_are_clear(tiny_h5, tmp_path):
     assert main(["evaluate", "wgan", "--checkpoint", str(tmp_path / "missing.pt")]) == 2
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "wgan", "--data", str(tiny_h5), "--split", "nope"])
+
+
+def test_layers_train_evaluate_export_and_design(tmp_path, capsys):
+    """`kerker train wgan --layers 3` (no dataset), its evaluation and export, and `kerker design --generator`."""
+    from kerker.cli import main
+    from kerker.models import Generator
+
+    threads = torch.get_num_threads()
+    out, ev, exported, design = tmp_path / "run3", tmp_path / "eval3", tmp_path / "wgan3.pt", tmp_path / "design"
+    try:
+        assert main(["train", "wgan", "--layers", "3", "--designs", "512", "--thickness-range", "2,80", "--epochs", "1",
+                     "--batch-size", "64", "--latent-dim", "8", "--generator-hidden", "16,16", "--critic-hidden",
+                     "16,16", "--threads", "1", "--pair-balance", "1", "--out", str(out)]) == 0
+        assert main(["evaluate", "wgan", "--checkpoint", str(out / "best.pt"), "--samples", "300", "--lines", "3",
+                     "--steps", "10", "--out", str(ev), "--export", str(exported)]) == 0
+        text = capsys.readouterr().out
+        assert "designs of 3 layers" in text and "material sequences present" in text and "layer 3:" in text
+        assert main(["design", "--directional", "705", "--layers", "3", "--method", "latent", "--physics", "exact",
+                     "--generator", str(exported), "--starts", "8", "--iterations", "3", "--thickness-range", "2",
+                     "80", "--plots", "1", "--out", str(design)]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    report = json.loads((ev / "fidelity.json").read_text())
+    assert report["n_layers"] == 3 and len(report["generated"]["sizes"]) == 3
+    assert report["generated"]["sizes"][1]["min_nm"] >= 2.0 and report["generated"]["sizes"][1]["max_nm"] <= 80.0
+    for name in ("fidelity.png", "pairs_12.png", "pairs_13.png", "pairs_23.png"):
+        assert (ev / name).is_file()
+    gen = Generator.from_checkpoint(exported)
+    assert gen.n_layers == 3 and gen.info["dataset"]["layer_designs"]["n_designs"] == 512
+    record = json.loads((design / "design.json").read_text())
+    assert record["method"] == "latent" and record["layers"] == 3 and len(record["best"]["materials"]) == 3
+    assert record["meta"]["search"]["generator"]["command"] == gen.info["command"]  # which generator made it
+    # bad combinations: one line, exit 2
+    assert main(["train", "wgan", "--out", str(tmp_path / "x")]) == 2
+    assert main(["train", "wgan", "--layers", "3", "--thickness-range", "5", "--out", str(tmp_path / "x")]) == 2
+    assert main(["design", "--directional", "705", "--layers", "4", "--method", "latent", "--physics", "exact",
+                 "--generator", str(exported), "--out", str(tmp_path / "y")]) == 2
+    assert main(["design", "--directional", "705", "--layers", "3", "--method", "de", "--physics", "exact",
+                 "--generator", str(exported), "--out", str(tmp_path / "y")]) == 2
+    err = capsys.readouterr().err
+    assert "give --data (a core-shell dataset) or --layers L" in err and "Traceback" not in err
+    assert "makes 3-layer designs, not layers=4" in err and "--generator is used by --method latent only" in err

@@ -39,3 +39,27 @@ def test_shipped_generator_gradients_and_fixed_core(generator):
     assert soft.is_soft and (soft.p_core.argmax(1) == PAPER_MATERIALS.index("Si")).all()
     (soft.r_core.mean() + soft.p_shell[:, 3].mean()).backward()
     assert torch.isfinite(z.grad).all() and z.grad.abs().sum() > 0
+
+
+def test_shipped_three_layer_generator_meets_the_targets():
+    # issue 17 item 4 with issue 4 / 14's criteria: every material of every layer within 3 pp of
+    # 1/7, >= 95 % of the 1-nm bins of every layer, and on 20 latent seeds x 10,000 every
+    # material pair of every two layers present, within 0.5-1.5x its uniform share
+    from kerker.models import layer_fidelity_metrics, pair_robustness
+
+    gen3 = load_generator(layers=3)
+    assert gen3.n_layers == 3 and gen3.materials == PAPER_MATERIALS and gen3.latent_dim == 128
+    assert gen3.info["command"]["argv"][:5] == ["kerker", "train", "wgan", "--layers", "3"]
+    assert gen3.info["metrics"]["targets"]["all_met"]
+    index, thickness = gen3.sample_layers(10_000, seed=0)
+    m = layer_fidelity_metrics(index, thickness, n_materials=7, ranges=gen3.layer_ranges().tolist())
+    assert m["materials"]["max_abs_deviation_pp"] <= 3.0
+    assert min(s["coverage_1nm"] for s in m["sizes"]) >= 0.95
+    assert m["sequences"]["present"] == 343
+    r = pair_robustness(gen3, n_seeds=20, n_samples=10_000)
+    assert r["all_pairs_on_every_seed"] and 0.5 <= r["ratio_min"] and r["ratio_max"] <= 1.5
+
+
+def test_no_generator_is_shipped_for_other_layer_counts():
+    with pytest.raises(ValueError, match=r"ships generators for layers \[2, 3\], not 4"):
+        load_generator(layers=4)

@@ -187,7 +187,7 @@ def test_bad_inputs_are_refused():
         GeneratorConfig(latent_dim=0)
     with pytest.raises(ValueError, match="hidden must name at least one"):
         CriticConfig(hidden=())
-    with pytest.raises(ValueError, match=r"shape \(N, 8\) \(1 design vector\(s\) for 3 materials\)"):
+    with pytest.raises(ValueError, match=r"shape \(N, 8\) \(1 design vector\(s\) for 2 layer\(s\) of 3 materials\)"):
         Critic(TINY_C)(torch.zeros(2, 16))
     with pytest.raises(ValueError, match="split must be one of"):
         WGANTrainConfig(split="everything")

@@ -49,7 +49,10 @@ def register(subparsers) -> None:
                         help="shell thickness range in nm (default 1 100)")
     design.add_argument("--layers", type=count(1, 8), default=2,
                         help="layers of the particle (default 2: core-shell); other counts search on exact Mie theory "
-                        "with --method enumerate, de or cma")
+                        "with --method enumerate, de, cma or latent (a generator for 3 layers is shipped; others: "
+                        "--generator)")
+    design.add_argument("--generator", help="--method latent: a checkpoint of `kerker train wgan` (for --layers L, "
+                        "one trained with --layers L) instead of the shipped generator")
     design.add_argument("--fix", nargs="+", metavar="MAT", help="with --layers L: L entries, innermost first, each a "
                         "material or - (free), e.g. --fix Ag - Si")
     design.add_argument("--thickness-range", type=real(above=0.0), nargs=2, default=(1.0, 100.0), metavar=("LO", "HI"),
@@ -188,11 +191,22 @@ def _run_design(args) -> int:
     fix = None if args.fix is None else [None if f == "-" else f for f in args.fix]
     if args.layers == 2 and fix is not None:
         raise ValueError("--fix describes --layers L != 2; a core-shell design takes --fix-core and --fix-shell")
+    generator = None
+    if args.generator is not None:
+        from kerker.models import Generator
+
+        if args.method != "latent":
+            raise ValueError(f"--generator is used by --method latent only, not --method {args.method}")
+        path = input_file(args.generator, "--generator", what="generator checkpoint")
+        try:
+            generator = Generator.from_checkpoint(path)
+        except ValueError as err:
+            raise ValueError(f"--generator {path}: {err}") from None
     result = inverse_design(
         objective, args.method, args.physics, starts=args.starts, iterations=args.iterations, lr=args.lr,
         seed=args.seed, fix_core=args.fix_core, fix_shell=args.fix_shell, materials=args.materials,
         r_range=tuple(args.r_range), t_range=tuple(args.t_range), progress=_progress(f"{args.method}/{args.physics}"),
-        layers=args.layers, fix=fix, thickness_range=tuple(args.thickness_range),
+        layers=args.layers, fix=fix, thickness_range=tuple(args.thickness_range), generator=generator,
     )
     files = [write_design_json(result, out / "design.json", command=["kerker", *sys.argv[1:]])]
     files += plot_design(result, out, plots=args.plots)

@@ -9,6 +9,10 @@ from kerker.cli._groups import command_group
 from kerker.cli._io import count, input_file, log_line, output_dir, output_file, parse_ints, parse_numbers, real, wrote
 
 
+#: Names of the shipped generators for --checkpoint, by their layer count.
+_SHIPPED = {"wgan": 2, "wgan3": 3}
+
+
 def register(subparsers) -> None:
     """Add ``wgan`` to the ``train`` and ``evaluate`` command groups."""
     train = command_group(subparsers, "train").add_parser(
@@ -16,14 +20,23 @@ def register(subparsers) -> None:
         help="train the WGAN-GP that maps a 128-d normal latent z to core-shell designs",
         description=(
             "Train a WGAN-GP (Gulrajani et al. 2017) on the design parameters of a core-shell dataset "
-            "(`kerker dataset build`); spectra are not used. Per batch of real designs: --n-critic critic updates "
+            "(`kerker dataset build`), or with --layers L on seeded random designs of L-layer spheres (no dataset: "
+            "every layer's material uniform among the paper's seven, sizes uniform in --thickness-range); spectra "
+            "are not used. Per batch of real designs: --n-critic critic updates "
             "(gradient penalty --gp-weight) then one generator update; Adam with separate learning rates. Writes "
             "last.pt (resumable with --resume), best.pt (the epoch whose fixed latent samples are closest to the data: "
             "missing pairs, material frequencies, 1-nm coverage), history.json and losses.png to --out. "
             "Sizes in nm. Progress goes to stderr."
         ),
     )
-    train.add_argument("--data", type=Path, required=True, help="dataset file (HDF5)")
+    train.add_argument("--data", type=Path, help="dataset file (HDF5) of core-shell designs; omit with --layers")
+    train.add_argument("--layers", type=count(1),
+                       help="train on seeded random designs of this many concentric layers instead of a dataset "
+                            "(the paper's seven materials, each layer uniform; see --designs, --thickness-range)")
+    train.add_argument("--designs", type=count(1), default=122_500,
+                       help="with --layers: number of random designs (default 122,500, the paper dataset's size)")
+    train.add_argument("--thickness-range", default="1,100",
+                       help="with --layers: range of the core radius and of every layer's thickness, nm")
     train.add_argument("--out", type=Path, default=Path("runs/wgan"), help="run folder")
     train.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     train.add_argument("--epochs", type=count(1), default=24, help="passes over the real designs")
@@ -69,8 +82,8 @@ def register(subparsers) -> None:
         ),
     )
     evaluate.add_argument("--checkpoint", default="wgan",
-                          help="checkpoint file of `kerker train wgan`, or the name of a shipped model: wgan "
-                               "(kerker's generator)")
+                          help="checkpoint file of `kerker train wgan`, or the name of a shipped generator: wgan "
+                               "(core-shell) or wgan3 (three layers)")
     evaluate.add_argument("--data", type=Path, help="dataset file: the reference designs (omit to skip them)")
     evaluate.add_argument("--samples", type=count(1), default=10_000, help="number of generated designs")
     evaluate.add_argument("--lines", type=count(1), default=100, help="straight lines in z for the smoothness check")
@@ -88,7 +101,9 @@ def _run_train(args) -> int:
     from kerker.models import CriticConfig, GeneratorConfig, WGANTrainConfig, train_wgan
     from kerker.report import plot_wgan_losses
 
-    data = input_file(args.data, "--data", what="dataset file", must_exist=False)
+    if (args.data is None) == (args.layers is None):
+        raise ValueError("give --data (a core-shell dataset) or --layers L (random L-layer designs), one of them")
+    data = None if args.data is None else input_file(args.data, "--data", what="dataset file", must_exist=False)
     out = output_dir(args.out)
     config = WGANTrainConfig(
         epochs=args.epochs,
@@ -110,8 +125,22 @@ def _run_train(args) -> int:
                            negative_slope=args.negative_slope)
     ccfg = CriticConfig(hidden=parse_ints(args.critic_hidden, "--critic-hidden"), negative_slope=args.negative_slope,
                         pack=args.pack)
-    dataset = open_dataset(data)
-    command = {"argv": ["kerker", *sys.argv[1:]], "data": str(data), "config": config.to_dict(),
+    if data is None:
+        from kerker.dataset import LayerDesigns
+        from kerker.materials import PAPER_MATERIALS
+
+        sizes = parse_numbers(args.thickness_range, "--thickness-range")
+        if len(sizes) != 2:
+            raise ValueError(f"--thickness-range must be two numbers LOW,HIGH in nm, got {args.thickness_range!r}")
+        try:
+            dataset = LayerDesigns(tuple(PAPER_MATERIALS), n_layers=args.layers, r_range=sizes, t_range=sizes,
+                                   n_designs=args.designs, seed=args.seed)
+        except ValueError as err:
+            raise ValueError(f"--thickness-range {args.thickness_range}: {err}") from None
+    else:
+        dataset = open_dataset(data)
+    command = {"argv": ["kerker", *sys.argv[1:]], "data": None if data is None else str(data),
+               "config": config.to_dict(),
                "generator": gcfg.to_dict(), "critic": ccfg.to_dict()}
     write_json_atomic(out / "run.json", {"provenance": provenance(command, seed=args.seed)})
     result = train_wgan(dataset, config, out, generator_config=gcfg, critic_config=ccfg, resume=args.resume,
@@ -132,22 +161,21 @@ def _run_evaluate(args) -> int:
         load_checkpoint,
         load_generator,
     )
-    from kerker.report import plot_latent_lines, plot_pair_counts, plot_wgan_fidelity
 
     out = output_dir(args.out)
     export = None if args.export is None else output_file(args.export, "--export")
     spec = str(args.checkpoint)
-    if spec == "wgan" and not Path(spec).exists():
+    if spec in _SHIPPED and not Path(spec).exists():
         if export is not None:
             raise ValueError("--export needs a training checkpoint (--checkpoint PATH), not the shipped generator")
-        generator, payload = load_generator(), None
+        generator, payload = load_generator(layers=_SHIPPED[spec]), None
     else:
         if spec in SHIPPED_SURROGATES and not Path(spec).exists():
             raise ValueError(f"--checkpoint {spec} is a shipped surrogate, not a generator; evaluate it with "
                              f"`kerker evaluate surrogate --checkpoint {spec}`")
         if not Path(spec).exists():
-            raise ValueError(f"--checkpoint {spec}: no such file; give a checkpoint of `kerker train wgan` or the "
-                             "shipped model wgan")
+            raise ValueError(f"--checkpoint {spec}: no such file; give a checkpoint of `kerker train wgan` or a "
+                             "shipped generator: wgan or wgan3")
         path = input_file(spec, "--checkpoint", what="checkpoint")
         payload = load_checkpoint(path)
         try:
@@ -163,9 +191,29 @@ def _run_evaluate(args) -> int:
     result = evaluate_wgan(generator, dataset, n_samples=args.samples, seed=args.seed, n_lines=args.lines,
                            n_steps=args.steps)
     metrics, arrays = result["metrics"], result["arrays"]
+    if generator.n_layers != 2:
+        files = _report_layers(generator, metrics, arrays, args.samples, out)
+    else:
+        files = _report_core_shell(generator, metrics, arrays, args.samples, out)
+    config = {"checkpoint": str(args.checkpoint), "data": str(args.data) if args.data else None,
+              "samples": args.samples, "lines": args.lines, "steps": args.steps, "seed": args.seed}
+    summary = {"provenance": provenance(config, seed=args.seed), **metrics}
+    files.append(write_json_atomic(out / "fidelity.json", summary))
+    if export is not None:
+        files.append(export_generator(payload, export, metrics=metrics,
+                                      note={"evaluate_argv": ["kerker", *sys.argv[1:]],
+                                            "train_time_s": metrics["run"]["train_time_s"]}))
+    wrote(*files)
+    return 0
+
+
+def _report_core_shell(generator, metrics, arrays, samples, out) -> list:
+    """Print the core-shell fidelity summary; write its three figures."""
+    from kerker.report import plot_latent_lines, plot_pair_counts, plot_wgan_fidelity
+
     gen = metrics["generated"]
     mats, sizes, pairs = gen["materials"], gen["sizes"], gen["pairs"]
-    print(f"{args.samples} designs: {pairs['present']}/{pairs['total']} material pairs present; largest material "
+    print(f"{samples} designs: {pairs['present']}/{pairs['total']} material pairs present; largest material "
           f"deviation from uniform {mats['max_abs_deviation_pp']:.2f} percentage points")
     for name in ("r_core", "t_shell"):
         s = sizes[name]
@@ -177,21 +225,45 @@ def _run_evaluate(args) -> int:
           f"{sm['core_switches_mean']:.2f} / {sm['shell_switches_mean']:.2f}; largest size jump per step "
           f"{sm['r_core_max_jump_nm']:.2f} nm (r_core), {sm['t_shell_max_jump_nm']:.2f} nm (t_shell)")
     print(f"targets: {metrics['targets']}")
-    title = f"WGAN-GP, {args.samples:,} generated designs"
-    files = [
+    title = f"WGAN-GP, {samples:,} generated designs"
+    return [
         plot_wgan_fidelity(arrays["generated"], arrays["reference"], generator.materials, generator.r_range,
                            generator.t_range, out / "fidelity.png", title=title),
         plot_pair_counts(gen["pairs"]["counts"], generator.materials, out / "pairs.png", title=title),
         plot_latent_lines(arrays["lines"], generator.materials, out / "latent_lines.png",
                           title="designs along straight lines in z"),
     ]
-    config = {"checkpoint": str(args.checkpoint), "data": str(args.data) if args.data else None,
-              "samples": args.samples, "lines": args.lines, "steps": args.steps, "seed": args.seed}
-    summary = {"provenance": provenance(config, seed=args.seed), **metrics}
-    files.append(write_json_atomic(out / "fidelity.json", summary))
-    if export is not None:
-        files.append(export_generator(payload, export, metrics=metrics,
-                                      note={"evaluate_argv": ["kerker", *sys.argv[1:]],
-                                            "train_time_s": metrics["run"]["train_time_s"]}))
-    wrote(*files)
-    return 0
+
+
+def _report_layers(generator, metrics, arrays, samples, out) -> list:
+    """Print the L-layer fidelity summary; write its figures (per-layer materials and sizes, layer-pair counts)."""
+    from kerker.report import plot_layer_fidelity, plot_pair_counts
+
+    gen, robust = metrics["generated"], metrics["pair_robustness"]
+    pairs = gen["pairs"]
+    print(f"{samples} designs of {generator.n_layers} layers: largest material deviation from uniform "
+          f"{gen['materials']['max_abs_deviation_pp']:.2f} percentage points; every two layers show at least "
+          f"{pairs['present']}/{pairs['total']} material pairs, counts {pairs['min_count']}-{pairs['max_count']} "
+          f"(expected {pairs['expected_count']:.0f})")
+    if "sequences" in gen:
+        seq = gen["sequences"]
+        print(f"material sequences present: {seq['present']}/{seq['total']} (expected {seq['expected_count']:.1f} "
+              "designs each)")
+    for s in gen["sizes"]:
+        print(f"layer {s['layer'] + 1}: {s['min_nm']:.2f}-{s['max_nm']:.2f} nm, 1-nm bins hit "
+              f"{100 * s['coverage_1nm']:.1f} %, KS vs uniform {s['ks_vs_uniform_range']:.3f}")
+    print(f"layer pairs on {robust['n_seeds']} latent seeds: all present on every seed "
+          f"{robust['all_pairs_on_every_seed']}, frequency {robust['ratio_min']:.2f}-{robust['ratio_max']:.2f}x uniform")
+    sm = metrics["smoothness"]
+    print(f"latent lines ({sm['n_lines']} x {sm['n_steps']} points): material switches per step "
+          f"{100 * sm['switch_fraction_of_steps']:.2f} %, largest size jump per step "
+          f"{max(sm['max_jump_nm_per_layer']):.2f} nm")
+    print(f"targets: {metrics['targets']}")
+    title = f"WGAN-GP, {generator.n_layers} layers"
+    files = [plot_layer_fidelity(arrays["index"], arrays["thickness"], generator.materials,
+                                 generator.layer_ranges().tolist(), out / "fidelity.png", title=title)]
+    for key, counts in pairs["counts"].items():
+        i, j = (int(v) + 1 for v in key.split("-"))
+        files.append(plot_pair_counts(counts, generator.materials, out / f"pairs_{i}{j}.png",
+                                      title=f"{title}: layers {i} (rows) and {j} (columns)"))
+    return files

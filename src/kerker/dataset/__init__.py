@@ -10,6 +10,7 @@ in :mod:`kerker.dataset.scalers`. Format, resume semantics and provenance:
 ``docs/dataset.md``.
 
 Modules: ``_config.py`` (DatasetConfig, presets), ``_designs.py`` (Designs),
+``_layer_designs.py`` (LayerDesigns: seeded random L-layer designs for L-layer generators),
 ``_generate.py`` (the resumable build), ``_store.py`` (the HDF5 layout),
 ``_dataset.py`` (open_dataset, Dataset), ``scalers/`` (the fitted transformers).
 
@@ -26,6 +27,7 @@ from kerker.dataset._config import PRESETS, DatasetConfig
 from kerker.dataset._dataset import Dataset, open_dataset, verify_dataset
 from kerker.dataset._designs import Designs
 from kerker.dataset._generate import build_dataset, dataset_particles, dataset_split
+from kerker.dataset._layer_designs import LayerDesigns
 from kerker.dataset._store import TARGETS
 from kerker.dataset.scalers import DesignEncoder, Log1pMinMaxScaler, MinMaxScaler, OneHotEncoder
 
@@ -36,6 +38,7 @@ __all__ = [
     "DatasetConfig",
     "DesignEncoder",
     "Designs",
+    "LayerDesigns",
     "Log1pMinMaxScaler",
     "MinMaxScaler",
     "OneHotEncoder",

@@ -62,7 +62,7 @@ def _allowed(materials, model_materials: tuple) -> np.ndarray:
 
 
 def _layered(objective, layers, method, physics, starts, iterations, lr, seed, materials, fix, thickness_range,
-             fix_core, fix_shell, tol, patience, screen, progress):
+             fix_core, fix_shell, tol, patience, screen, progress, generator, relaxation):
     from kerker.design._layered import layered_design
     from kerker.materials import PAPER_MATERIALS
 
@@ -77,7 +77,8 @@ def _layered(objective, layers, method, physics, starts, iterations, lr, seed, m
     return layered_design(
         objective, layers, method, starts=starts, iterations=iterations, lr=float(lr), seed=int(seed),
         materials=model_materials, allowed=allowed, fix=fix, thickness_range=_range("thickness_range", thickness_range),
-        tol=float(tol), patience=int(patience), screen=int(screen), progress=progress,
+        tol=float(tol), patience=int(patience), screen=int(screen), progress=progress, generator=generator,
+        relaxation=relaxation,
     )
 
 
@@ -154,9 +155,10 @@ def inverse_design(
     layers : int, default 2
         Layers of the particle. 2: core-shell (every method, either physics). Any other
         count runs :mod:`kerker.design._layered` on exact Mie theory (``physics="exact"``)
-        with ``method`` ``"enumerate"`` (every material sequence: small L), ``"de"`` or
-        ``"cma"``; ``fix`` and ``thickness_range`` then replace ``fix_core``/``fix_shell``
-        and ``r_range``/``t_range``.
+        with ``method`` ``"enumerate"`` (every material sequence: small L), ``"de"``,
+        ``"cma"`` or ``"latent"`` (a generator trained on L-layer designs: shipped for
+        L = 3, ``kerker train wgan --layers L`` for others); ``fix`` and
+        ``thickness_range`` then replace ``fix_core``/``fix_shell`` and ``r_range``/``t_range``.
     fix : sequence of (str or None), optional
         With ``layers != 2``: one entry per layer, innermost first, a material to fix it
         to or None (free).
@@ -202,7 +204,7 @@ def inverse_design(
         raise ValueError(f"layers must be a positive integer, got {layers!r}")
     if layers != 2:
         return _layered(objective, int(layers), method, physics, starts, iterations, lr, seed, materials, fix,
-                        thickness_range, fix_core, fix_shell, tol, patience, screen, progress)
+                        thickness_range, fix_core, fix_shell, tol, patience, screen, progress, generator, relaxation)
     if fix is not None:
         raise ValueError("fix applies to layers != 2; a core-shell design takes fix_core and fix_shell")
 

@@ -4,8 +4,10 @@
 the same Adam loop and the same nevergrad search as the core-shell methods
 (:mod:`kerker.design._methods`), over L materials and L thicknesses. ``"enumerate"``
 descends on the thicknesses of every allowed material sequence (M^L of them: small L);
-``"de"`` and ``"cma"`` treat each layer's material as a categorical choice. There is no
-trained generator for L >= 3 layers, so ``"latent"`` is refused.
+``"de"`` and ``"cma"`` treat each layer's material as a categorical choice; ``"latent"``
+descends on the latent vectors of a generator trained on L-layer designs (``kerker train
+wgan --layers L``; one is shipped for L = 3), with the generator's soft materials entering
+exact Mie theory as in the core-shell latent search (straight-through by default).
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from itertools import product
 import numpy as np
 import torch
 
-from kerker.design._methods import descend, nevergrad_search
-from kerker.design._physics import hold_permittivities
+from kerker.design._methods import descend, frozen, mask_materials, nevergrad_search
+from kerker.design._physics import RELAXATIONS, hold_permittivities, relaxed_permittivity
 from kerker.design._result import FULL_WAVELENGTH
 
 __all__ = ["LayeredDesign", "LayeredDesignResult", "layered_design"]
 
-LAYERED_METHODS = ("enumerate", "de", "cma")
+LAYERED_METHODS = ("latent", "enumerate", "de", "cma")
 #: Material sequences ``"enumerate"`` accepts (M^L grows fast: 7^4 = 2,401, 7^5 = 16,807).
 MAX_SEQUENCES = 5000
 
@@ -51,7 +53,8 @@ class LayeredDesignResult:
     Attributes
     ----------
     method : str
-        ``"enumerate"``, ``"de"`` or ``"cma"`` (the physics is always exact Mie theory).
+        ``"latent"``, ``"enumerate"``, ``"de"`` or ``"cma"`` (the physics is always exact
+        Mie theory).
     materials : tuple of str
         The material list ``layer_index`` refers to.
     layer_index : ndarray of int, shape (N, L)
@@ -67,7 +70,7 @@ class LayeredDesignResult:
     q_fwd_full, q_back_full : ndarray, shape (K, 64)
         Exact spectra of the best K (<= 5) designs on 400-800 nm (:data:`FULL_WAVELENGTH`).
     history : ndarray, shape (iterations, K)
-        Loss per start and iteration (enumerate), or the population's best (K = 1).
+        Loss per start and iteration (latent, enumerate), or the population's best (K = 1).
     evaluations : int
         Particle spectra computed by the search.
     wall_time : float
@@ -148,9 +151,16 @@ class _Spectra:
         self.env = env
 
     def __call__(self, index: torch.Tensor, thickness: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._spectra([self.table[index[:, l]] for l in range(index.shape[1])], thickness)
+
+    def soft(self, p: torch.Tensor, thickness: torch.Tensor, relaxation: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """Differentiable spectra of soft materials ``p`` (N, L, M) (see :func:`relaxed_permittivity`)."""
+        return self._spectra([relaxed_permittivity(p[:, l], self.table, relaxation) for l in range(p.shape[1])],
+                             thickness)
+
+    def _spectra(self, layers, thickness):
         from kerker.mie import efficiencies_layered
 
-        layers = [self.table[index[:, l]] for l in range(index.shape[1])]
         q = efficiencies_layered(layers, torch.cumsum(thickness, dim=1), torch.as_tensor(self.wavelength), self.env)
         return q.q_fwd, q.q_back
 
@@ -192,6 +202,39 @@ def _enumerate(objective, spectra, choices, bounds, starts, iterations, lr, seed
         "screened": screened}
 
 
+def _latent(objective, spectra, generator, choices, fix, bounds, starts, iterations, lr, seed, tol, patience, screen,
+            relaxation, report):
+    """``starts`` latent vectors of an L-layer generator, descended concurrently with Adam on exact Mie theory."""
+    n_m = len(generator.materials)
+    lo, hi = bounds
+
+    def designs(z):
+        p, thickness = generator.decode_layers(z, hard=False, fix=fix)
+        p = torch.stack([mask_materials(p[:, l], c, n_m) for l, c in enumerate(choices)], dim=1)
+        return p, thickness.clamp(lo, hi)
+
+    k = max(1, screen)
+    z = generator.sample_latent(k * starts, seed=seed)
+    screened = 0
+    with frozen(generator):
+        if k > 1:  # keep the best `starts` of k * starts latent vectors (forward only)
+            with torch.no_grad():
+                cand = objective(*spectra.soft(*designs(z), relaxation))
+            z = z[cand.argsort()[:starts]]
+            screened = int(cand.numel())
+        z = z.clone().requires_grad_(True)
+        opt = torch.optim.Adam([z], lr=lr)
+        history = descend(opt, lambda: objective(*spectra.soft(*designs(z), relaxation)), iterations=iterations,
+                          tol=tol, patience=patience, report=report)
+        with torch.no_grad():
+            p, thickness = designs(z)
+    return p.argmax(-1).numpy(), thickness.numpy(), np.asarray(history), starts * (len(history) + 1) + screened, {
+        "iterations_run": len(history), "screened": screened, "relaxation": relaxation,
+        "generator": {"n_layers": generator.n_layers, "r_range": list(generator.r_range),
+                      "t_range": list(generator.t_range),
+                      "command": getattr(generator, "info", {}).get("command")}}
+
+
 def _global(objective, spectra, choices, bounds, starts, iterations, seed, family, report):
     n_layers = len(choices)
 
@@ -210,19 +253,23 @@ def _global(objective, spectra, choices, bounds, starts, iterations, seed, famil
 
 def layered_design(objective, layers: int, method: str, *, starts: int, iterations: int, lr: float, seed: int,
                    materials: tuple, allowed: np.ndarray, fix, thickness_range: tuple, tol: float, patience: int,
-                   screen: int = 16, env: float = 1.0, progress=None) -> LayeredDesignResult:
+                   screen: int = 16, env: float = 1.0, progress=None, generator=None,
+                   relaxation: str = "straight-through") -> LayeredDesignResult:
     """The layered search behind ``kerker.inverse_design(..., layers=L)`` (arguments validated there).
 
     ``fix`` is None or a sequence of L entries, each a material name (that layer fixed)
     or None (free among ``allowed``). ``screen`` (enumerate): each material sequence
-    descends from the best of ``screen`` times as many random thicknesses (forward only).
+    descends from the best of ``screen`` times as many random thicknesses (forward only);
+    (latent): descend from the best ``starts`` of ``screen * starts`` latent vectors.
+    ``generator`` (latent): an L-layer generator, default the shipped one for L layers.
     """
     t0 = time.perf_counter()
     if method not in LAYERED_METHODS:
-        raise ValueError(
-            f"method={method!r} with layers={layers}: use one of {LAYERED_METHODS} (no generator is trained for "
-            f"{layers}-layer particles, so 'latent' needs layers=2)"
-        )
+        raise ValueError(f"method={method!r} with layers={layers}: use one of {LAYERED_METHODS}")
+    if method == "latent":
+        if relaxation not in RELAXATIONS:
+            raise ValueError(f"relaxation must be one of {RELAXATIONS}, got {relaxation!r}")
+        generator = _layered_generator(generator, layers, materials, thickness_range)
     if fix is None:
         fix = [None] * layers
     fix = list(fix)
@@ -242,7 +289,11 @@ def layered_design(objective, layers: int, method: str, *, starts: int, iteratio
         if progress is not None:
             progress(it, iterations, best)
 
-    if method == "enumerate":
+    if method == "latent":
+        index, thickness, history, evaluations, extra = _latent(
+            objective, spectra, generator, choices, fix, thickness_range, starts, iterations, lr, seed, tol, patience,
+            screen, relaxation, report)
+    elif method == "enumerate":
         index, thickness, history, evaluations, extra = _enumerate(
             objective, spectra, choices, thickness_range, starts, iterations, lr, seed, tol, patience, screen, report)
     else:
@@ -272,7 +323,7 @@ def layered_design(objective, layers: int, method: str, *, starts: int, iteratio
         "config": {"method": method, "physics": "exact", "layers": layers, "starts": starts, "iterations": iterations,
                    "lr": lr, "materials": [materials[i] for i in allowed], "fix": fix,
                    "thickness_range": list(thickness_range), "tol": tol, "patience": patience, "screen": screen,
-                   "env": env},
+                   "env": env, "relaxation": relaxation if method == "latent" else None},
         "seed": int(seed), "search": extra, "kerker_version": __version__, "torch_version": str(torch.__version__),
     }
     return LayeredDesignResult(
@@ -280,3 +331,28 @@ def layered_design(objective, layers: int, method: str, *, starts: int, iteratio
         full[0].numpy(), full[1].numpy(), history, evaluations, time.perf_counter() - t0, wl_pattern, theta, pattern,
         meta,
     )
+
+
+def _layered_generator(generator, layers: int, materials: tuple, thickness_range: tuple):
+    """The generator of the latent method: ``generator`` or the shipped one for ``layers``, checked."""
+    if generator is None:
+        from kerker.models import SHIPPED_GENERATORS, load_generator
+
+        if layers not in SHIPPED_GENERATORS:
+            raise ValueError(
+                f"method='latent' with layers={layers} needs a generator trained on {layers}-layer designs; kerker "
+                f"ships them for layers {sorted(SHIPPED_GENERATORS)}: train one with `kerker train wgan --layers "
+                f"{layers}` and pass it as generator=Generator.from_checkpoint(...) (kerker design --generator PATH), or use method='de' or 'cma'"
+            )
+        generator = load_generator(layers=layers)
+    if generator.n_layers != layers:
+        raise ValueError(f"the generator makes {generator.n_layers}-layer designs, not layers={layers}")
+    if tuple(generator.materials) != tuple(materials):
+        raise ValueError(f"generator materials {generator.materials} differ from the design's {materials}")
+    for name, (lo, hi) in (("core radius", generator.r_range), ("layer thickness", generator.t_range)):
+        if thickness_range[0] < lo or thickness_range[1] > hi:
+            raise ValueError(
+                f"method='latent' designs within the generator's training range ({name} {lo:g}-{hi:g} nm); got "
+                f"thickness_range {tuple(thickness_range)}: use method='enumerate', 'de' or 'cma' for other ranges"
+            )
+    return generator

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-__all__ = ["METHODS", "Problem", "SearchOutcome", "descend", "nevergrad_search"]
+__all__ = ["METHODS", "Problem", "SearchOutcome", "descend", "frozen", "mask_materials", "nevergrad_search"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _descend(problem: Problem, opt: torch.optim.Optimizer, loss_of: Callable[[],
                    report=lambda it, best: _report(problem, it, best))
 
 
-def _mask(p: torch.Tensor, choices: np.ndarray, n: int) -> torch.Tensor:
+def mask_materials(p: torch.Tensor, choices: np.ndarray, n: int) -> torch.Tensor:
     """Restrict material probabilities to the allowed indices (renormalised)."""
     if choices.size == n:
         return p
@@ -137,15 +137,15 @@ def decode_with(generator, z, fix_core, fix_shell, problem: Problem):
     """Generator output -> (p_core, p_shell, r_core, t_shell), float64, restricted to the problem."""
     m = len(problem.materials)
     soft = generator.decode(z, hard=False, fix_core=fix_core, fix_shell=fix_shell)
-    p_core = _mask(soft.p_core.to(torch.float64), problem.core_choices, m)
-    p_shell = _mask(soft.p_shell.to(torch.float64), problem.shell_choices, m)
+    p_core = mask_materials(soft.p_core.to(torch.float64), problem.core_choices, m)
+    p_shell = mask_materials(soft.p_shell.to(torch.float64), problem.shell_choices, m)
     r = soft.r_core.to(torch.float64).clamp(*problem.r_range)
     t = soft.t_shell.to(torch.float64).clamp(*problem.t_range)
     return p_core, p_shell, r, t
 
 
 @contextmanager
-def _frozen(module: torch.nn.Module):
+def frozen(module: torch.nn.Module):
     """The module's weights do not require gradients inside the block (restored after), so the
     backward passes of the descent compute the latent vectors' gradients only."""
     flags = [(p, p.requires_grad) for p in module.parameters()]
@@ -159,7 +159,7 @@ def _frozen(module: torch.nn.Module):
 
 def run_latent(problem: Problem, generator) -> SearchOutcome:
     """N latent vectors through the generator, optimised concurrently with Adam (Soun et al., Sec. II.E)."""
-    with _frozen(generator):
+    with frozen(generator):
         return _run_latent(problem, generator)
 
 

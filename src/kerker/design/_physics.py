@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["ExactPhysics", "SurrogatePhysics", "exact_spectra", "hold_permittivities"]
+__all__ = ["ExactPhysics", "SurrogatePhysics", "exact_spectra", "hold_permittivities", "relaxed_permittivity"]
 
 RELAXATIONS = ("straight-through", "mix")
 
@@ -28,6 +28,17 @@ def hold_permittivities(materials, wavelength) -> torch.Tensor:
     from kerker.materials import permittivity_table
 
     return torch.as_tensor(permittivity_table(materials, np.asarray(wavelength, dtype=np.float64), extrapolation="hold"))
+
+
+def relaxed_permittivity(p: torch.Tensor, table: torch.Tensor, relaxation: str) -> torch.Tensor:
+    """Permittivities (N, W) of soft materials ``p`` (N, M) over ``table`` (M, W) (module docstring):
+    ``"mix"`` the probability-weighted permittivity, ``"straight-through"`` the most probable
+    material's with the mixture's gradient."""
+    mix = p.to(torch.complex128) @ table
+    if relaxation == "mix":
+        return mix
+    hard = table[p.detach().argmax(1)]
+    return hard + (mix - mix.detach())
 
 
 def exact_spectra(materials, core_index, shell_index, r_core, t_shell, wavelength, env: float = 1.0):
@@ -70,11 +81,7 @@ class ExactPhysics:
         self._table = hold_permittivities(self.materials, self.wavelength)
 
     def _eps(self, p: torch.Tensor) -> torch.Tensor:
-        mix = p.to(torch.complex128) @ self._table
-        if self.relaxation == "mix":
-            return mix
-        hard = self._table[p.detach().argmax(1)]
-        return hard + (mix - mix.detach())
+        return relaxed_permittivity(p, self._table, self.relaxation)
 
     def soft(self, p_core, p_shell, r_core, t_shell) -> tuple[torch.Tensor, torch.Tensor]:
         """Differentiable ``q_fwd, q_back`` (N, W) of soft designs."""

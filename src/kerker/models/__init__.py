@@ -15,7 +15,7 @@
   ``kerker/models/weights/``.
 """
 
-from kerker.models._shipped import SHIPPED_SURROGATES, load_generator, load_surrogate
+from kerker.models._shipped import SHIPPED_GENERATORS, SHIPPED_SURROGATES, load_generator, load_surrogate
 from kerker.models.checkpoint import load_checkpoint, save_checkpoint
 from kerker.models.surrogate import (
     MLPConfig,
@@ -48,11 +48,14 @@ from kerker.models.wgan import (
     fidelity_metrics,
     gradient_penalty,
     latent_smoothness,
+    layer_fidelity_metrics,
+    layer_smoothness,
     pair_robustness,
     train_wgan,
 )
 
 __all__ = [
+    "SHIPPED_GENERATORS",
     "SHIPPED_SURROGATES",
     "Critic",
     "CriticConfig",
@@ -77,6 +80,8 @@ __all__ = [
     "fidelity_metrics",
     "gradient_penalty",
     "latent_smoothness",
+    "layer_fidelity_metrics",
+    "layer_smoothness",
     "pair_robustness",
     "load_checkpoint",
     "load_generator",

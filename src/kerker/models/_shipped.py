@@ -13,13 +13,15 @@ from kerker.models.checkpoint import load_checkpoint
 from kerker.models.surrogate import Surrogate
 from kerker.models.wgan import Generator
 
-__all__ = ["SHIPPED_SURROGATES", "load_generator", "load_surrogate"]
+__all__ = ["SHIPPED_GENERATORS", "SHIPPED_SURROGATES", "load_generator", "load_surrogate"]
 
 _WEIGHTS = Path(__file__).parent / "weights"
 _MANIFEST = "SHA256SUMS"
 
 #: Shipped checkpoints by name (files in ``kerker/models/weights/``; see its README.md).
 SHIPPED_SURROGATES = {"resnet": "resnet.pt", "mlp": "mlp.pt"}
+#: Shipped WGAN-GP generators by the number of layers of their designs.
+SHIPPED_GENERATORS = {2: "wgan.pt", 3: "wgan3.pt"}
 
 
 def load_surrogate(name: str = "resnet") -> Surrogate:
@@ -50,25 +52,37 @@ def load_surrogate(name: str = "resnet") -> Surrogate:
     return Surrogate.from_checkpoint(_load_shipped(SHIPPED_SURROGATES[name], f"shipped surrogate {name!r}"))
 
 
-def load_generator() -> Generator:
-    """Load the WGAN-GP generator shipped with kerker (``weights/wgan.pt``), in eval mode.
+def load_generator(layers: int = 2) -> Generator:
+    """Load a WGAN-GP generator shipped with kerker, in eval mode.
+
+    Parameters
+    ----------
+    layers : {2, 3}
+        2: the core-shell generator (``weights/wgan.pt``, the paper's); 3: the generator
+        of three-layer spheres (``weights/wgan3.pt``).
 
     Returns
     -------
     Generator
         ``generator.sample(n, seed=...)`` -> n hard :class:`~kerker.dataset.Designs`
         (material indices, r_core/t_shell in nm); ``generator.decode(z, hard=False)``, soft
-        designs for optimization through ``z``;
-        training command, history and fidelity numbers in ``generator.info``.
+        designs for optimization through ``z``; for any layer count
+        ``generator.sample_layers`` / ``decode_layers``; training command, history and
+        fidelity numbers in ``generator.info``.
 
     Raises
     ------
     ValueError
-        The file does not match its SHA-256 in ``weights/SHA256SUMS``.
+        No generator is shipped for ``layers``, or the file does not match its SHA-256
+        in ``weights/SHA256SUMS``.
     FileNotFoundError
         The package was installed without its weights or their manifest.
     """
-    return Generator.from_checkpoint(_load_shipped("wgan.pt", "the shipped WGAN-GP generator"))
+    if isinstance(layers, bool) or layers not in SHIPPED_GENERATORS:
+        raise ValueError(f"kerker ships generators for layers {sorted(SHIPPED_GENERATORS)}, not {layers!r}; train "
+                         "one with `kerker train wgan --layers L`")
+    what = "the shipped WGAN-GP generator" + ("" if layers == 2 else f" of {layers}-layer designs")
+    return Generator.from_checkpoint(_load_shipped(SHIPPED_GENERATORS[layers], what))
 
 
 def _load_shipped(filename: str, what: str) -> dict:

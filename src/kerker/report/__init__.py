@@ -39,7 +39,13 @@ from kerker.report._mie_plots import plot_particle, plot_radiation_pattern, plot
 from kerker.report._nearfield_plot import plot_near_field_xz
 from kerker.report._training_plots import plot_loss_curves, plot_rmae_histograms, plot_spectra_comparison
 from kerker.report._verify_plots import plot_bridge, plot_contrast_maps, plot_normal_spectra, plot_verification
-from kerker.report._wgan_plots import plot_latent_lines, plot_pair_counts, plot_wgan_fidelity, plot_wgan_losses
+from kerker.report._wgan_plots import (
+    plot_latent_lines,
+    plot_layer_fidelity,
+    plot_pair_counts,
+    plot_wgan_fidelity,
+    plot_wgan_losses,
+)
 
 __all__ = [
     "plot_near_field_xz",
@@ -69,6 +75,7 @@ __all__ = [
     "plot_lattice_trajectories",
     "plot_loss_curves",
     "plot_normal_spectra",
+    "plot_layer_fidelity",
     "plot_pair_counts",
     "plot_particle",
     "plot_radiation_pattern",

@@ -173,3 +173,31 @@ def plot_latent_lines(lines: dict, materials, out: str | Path, *, title: str = "
         ax.set_xlabel("s along z0 + s (z1 - z0)")
     fig.suptitle(title, fontsize=10)
     return _save(fig, out)
+
+
+def plot_layer_fidelity(index, thickness, materials, ranges, out: str | Path, *, title: str = "") -> Path:
+    """Generated L-layer designs against the uniform design space: per layer, the material
+    frequencies (top, 1/M dashed) and the size histogram (bottom, the uniform density dashed)."""
+    index, thickness = np.asarray(index), np.asarray(thickness)
+    n, n_l = index.shape
+    m = len(materials)
+    fig = Figure(figsize=(3.2 * n_l, 5.6), layout="constrained")
+    axes = fig.subplots(2, n_l, squeeze=False)
+    for l in range(n_l):
+        name = "core" if l == 0 else f"layer {l + 1}"
+        top, bottom = axes[0, l], axes[1, l]
+        freq = np.bincount(index[:, l], minlength=m) / n
+        top.bar(range(m), 100 * freq, color="C0")
+        top.axhline(100 / m, ls="--", color="k", lw=1, label="uniform")
+        top.set_xticks(range(m), materials, rotation=45, fontsize=8)
+        top.set_ylabel("designs (%)")
+        top.set_title(f"{name} material", fontsize=9)
+        lo, hi = ranges[l]
+        bottom.hist(thickness[:, l], bins=50, range=(lo, hi), density=True, color="C1")
+        bottom.axhline(1.0 / (hi - lo), ls="--", color="k", lw=1, label="uniform")
+        bottom.set_xlabel(f"{'radius' if l == 0 else 'thickness'} (nm)")
+        bottom.set_ylabel("density (1/nm)")
+        bottom.set_title(f"{name} {'radius' if l == 0 else 'thickness'}", fontsize=9)
+    axes[0, 0].legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"{title} ({n:,} designs)", fontsize=10)
+    return _save(fig, out)

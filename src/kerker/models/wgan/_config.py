@@ -42,23 +42,28 @@ class GeneratorConfig(Config):
         Number of materials M (size of each softmax head).
     negative_slope : float
         Slope of the leaky ReLU for negative inputs.
+    n_layers : int
+        Concentric layers L of the designs (2: core and shell, the paper). The design
+        vector has L tanh sizes and L softmax heads.
     """
 
     latent_dim: int = 128
     hidden: tuple[int, ...] = (128, 128, 128)
     n_materials: int = 7
     negative_slope: float = 0.2
+    n_layers: int = 2
 
     def __post_init__(self):
         self._check("latent_dim", positive_int)
         self._check("hidden", int_tuple, empty_rule="must name at least one hidden layer")
         self._check("n_materials", positive_int)
         self._check("negative_slope", non_negative_float)
+        self._check("n_layers", positive_int)
 
     @property
     def design_dim(self) -> int:
-        """Length of the design vector, ``2 + 2 * n_materials``."""
-        return 2 + 2 * self.n_materials
+        """Length of the design vector, ``L (1 + n_materials)`` (``2 + 2 M`` for core-shell)."""
+        return self.n_layers * (1 + self.n_materials)
 
 
 @dataclass(frozen=True)
@@ -78,22 +83,27 @@ class CriticConfig(Config):
         sees ``pack`` designs concatenated, shape (N / pack, pack (2 + 2M)), so a batch
         that lacks some material pairs is easier to tell from a real one. 1 is the plain
         critic of the paper.
+    n_layers : int
+        Concentric layers L of the designs; a design vector has ``L (1 + M)`` entries.
     """
 
     hidden: tuple[int, ...] = (128, 128, 128)
     n_materials: int = 7
     negative_slope: float = 0.2
     pack: int = 1
+    n_layers: int = 2
 
     def __post_init__(self):
         self._check("hidden", int_tuple, empty_rule="must name at least one hidden layer")
         self._check("n_materials", positive_int)
         self._check("negative_slope", non_negative_float)
         self._check("pack", positive_int)
+        self._check("n_layers", positive_int)
 
     @property
     def design_dim(self) -> int:
-        return 2 + 2 * self.n_materials
+        """Length of a design vector, ``L (1 + M)``."""
+        return self.n_layers * (1 + self.n_materials)
 
     @property
     def input_dim(self) -> int:

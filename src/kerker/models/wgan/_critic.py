@@ -30,23 +30,23 @@ class Critic(nn.Module):
         glorot_(self)
 
     def pack(self, x: torch.Tensor) -> torch.Tensor:
-        """Design vectors (N, 2 + 2M) -> critic inputs (N / pack, pack (2 + 2M)), consecutive rows joined."""
+        """Design vectors (N, L (1 + M)) -> critic inputs (N / pack, pack L (1 + M)), consecutive rows joined."""
         p, f = self.config.pack, self.config.design_dim
         if x.ndim != 2 or x.shape[1] != f:
             raise ValueError(
-                f"the critic expects design vectors of shape (N, {f}) for {self.config.n_materials} materials; "
-                f"received {tuple(x.shape)}"
+                f"the critic expects design vectors of shape (N, {f}) for {self.config.n_layers} layer(s) of "
+                f"{self.config.n_materials} materials; received {tuple(x.shape)}"
             )
         if x.shape[0] % p:
             raise ValueError(f"the critic packs {p} designs at a time; N = {x.shape[0]} is not a multiple of {p}")
         return x.reshape(x.shape[0] // p, p * f)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Scores of packed inputs ``x`` (N', pack (2 + 2M)) -> shape (N',); see :meth:`pack`."""
+        """Scores of packed inputs ``x`` (N', pack L (1 + M)) -> shape (N',); see :meth:`pack`."""
         if x.ndim != 2 or x.shape[1] != self.config.input_dim:
             raise ValueError(
                 f"the critic expects inputs of shape (N, {self.config.input_dim}) ({self.config.pack} design vector(s) "
-                f"for {self.config.n_materials} materials); received {tuple(x.shape)}"
+                f"for {self.config.n_layers} layer(s) of {self.config.n_materials} materials); received {tuple(x.shape)}"
             )
         return self.head(self.body(x)).squeeze(-1)
 

@@ -24,7 +24,8 @@ from scipy import stats
 
 from kerker.dataset import Designs
 
-__all__ = ["evaluate_wgan", "fidelity_metrics", "latent_smoothness"]
+__all__ = ["evaluate_wgan", "fidelity_metrics", "latent_smoothness", "layer_fidelity_metrics", "layer_smoothness",
+           "pair_robustness"]
 
 #: Done-when targets of issue 4 (shipped generator, 10,000 samples).
 TARGETS = {"pairs_present": "all", "max_material_dev_pp": 3.0, "coverage_1nm": 0.95, "pair_ratio": (0.5, 1.5),
@@ -36,20 +37,103 @@ def pair_robustness(generator, *, n_seeds: int = 20, n_samples: int = 10_000, fi
 
     A latent space that hides a pair cannot find it; one lucky seed is not enough. Returns,
     per seed, the pairs present and the smallest/largest pair frequency relative to the
-    uniform share ``n_samples / M^2``, and the extremes over all seeds.
+    uniform share ``n_samples / M^2``, and the extremes over all seeds. For generators of
+    L layers a "pair" is the materials of any two layers: the counts are taken for every
+    pair of layers, and a seed's figures are the worst over them.
     """
     m = len(generator.materials)
     expected = n_samples / (m * m)
     rows = []
     for s in range(first_seed, first_seed + n_seeds):
-        d = generator.sample(n_samples, seed=s)
-        counts = np.bincount(d.core_index * m + d.shell_index, minlength=m * m)
-        rows.append({"seed": s, "present": int((counts > 0).sum()), "ratio_min": float(counts.min() / expected),
+        index, _ = generator.sample_layers(n_samples, seed=s)
+        counts = np.stack([np.bincount(index[:, i] * m + index[:, j], minlength=m * m)
+                           for i, j in layer_pairs(index.shape[1])])
+        rows.append({"seed": s, "present": int((counts > 0).sum(1).min()), "ratio_min": float(counts.min() / expected),
                      "ratio_max": float(counts.max() / expected)})
     return {
         "n_seeds": n_seeds, "n_samples": n_samples, "per_seed": rows,
         "all_pairs_on_every_seed": all(r["present"] == m * m for r in rows),
         "ratio_min": min(r["ratio_min"] for r in rows), "ratio_max": max(r["ratio_max"] for r in rows),
+    }
+
+
+def layer_pairs(n_layers: int) -> list[tuple[int, int]]:
+    """Every pair of layers (i < j); one layer pairs with itself."""
+    return [(i, j) for i in range(n_layers) for j in range(i + 1, n_layers)] or [(0, 0)]
+
+
+def layer_fidelity_metrics(index, thickness, *, n_materials: int, ranges) -> dict:
+    """Distribution statistics of L-layer designs (JSON-able): the L-layer counterpart of :func:`fidelity_metrics`.
+
+    Parameters
+    ----------
+    index : array_like of int, shape (N, L)
+        Material index of each layer, innermost first.
+    thickness : array_like, shape (N, L)
+        Thickness of each layer in nm (the first is the core radius).
+    n_materials : int
+        Number of materials M.
+    ranges : sequence of (float, float), length L
+        Each layer's size range in nm.
+
+    Returns
+    -------
+    dict
+        ``materials``: per-layer frequencies (L, M) and the largest deviation from 1/M in
+        percentage points; ``pairs``: for every two layers the M x M counts, the fewest
+        pairs present and the smallest/largest count against the uniform share;
+        ``sequences``: how many of the M^L material sequences appear and their smallest
+        and largest count; ``sizes``: per layer the 1-nm coverage, KS distance to the
+        uniform range, extremes.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    thickness = np.asarray(thickness, dtype=np.float64)
+    n, n_l = index.shape
+    m = int(n_materials)
+    freq = np.stack([np.bincount(index[:, l], minlength=m) / n for l in range(n_l)])
+    pair_counts = {f"{i}-{j}": np.bincount(index[:, i] * m + index[:, j], minlength=m * m).reshape(m, m)
+                   for i, j in layer_pairs(n_l)}
+    allc = np.stack(list(pair_counts.values()))
+    seq = np.unique(np.ravel_multi_index(index.T, (m,) * n_l), return_counts=True)[1] if m**n_l <= 10**7 else None
+    sizes = []
+    for l, (lo, hi) in enumerate(ranges):
+        x = thickness[:, l]
+        cov, bins = _coverage(x, lo, hi)
+        ks = stats.kstest(x, stats.uniform(loc=lo, scale=hi - lo).cdf).statistic
+        sizes.append({"layer": l, "min_nm": float(x.min()), "max_nm": float(x.max()), "coverage_1nm": cov,
+                      "bins": bins, "ks_vs_uniform_range": float(ks)})
+    out = {
+        "n_designs": int(n), "n_layers": int(n_l),
+        "materials": {"frequencies": freq.tolist(), "max_abs_deviation_pp": float(100 * np.abs(freq - 1 / m).max())},
+        "pairs": {"counts": {k: v.tolist() for k, v in pair_counts.items()}, "total": m * m,
+                  "present": int((allc.reshape(len(allc), -1) > 0).sum(1).min()), "expected_count": n / (m * m),
+                  "min_count": int(allc.min()), "max_count": int(allc.max())},
+        "sizes": sizes,
+    }
+    if seq is not None:
+        expected = n / m**n_l
+        out["sequences"] = {"total": m**n_l, "present": int(seq.size), "expected_count": expected,
+                            "min_count": int(seq.min()) if seq.size == m**n_l else 0, "max_count": int(seq.max())}
+    return out
+
+
+def layer_smoothness(generator, *, n_lines: int = 100, n_steps: int = 200, seed: int = 0) -> dict:
+    """:func:`latent_smoothness` for L-layer generators: material switches and size jumps along lines in z."""
+    g = torch.Generator().manual_seed(int(seed))
+    dtype = next(generator.parameters()).dtype
+    z0 = torch.randn(n_lines, 1, generator.latent_dim, generator=g, dtype=dtype)
+    z1 = torch.randn(n_lines, 1, generator.latent_dim, generator=g, dtype=dtype)
+    s = torch.linspace(0.0, 1.0, n_steps, dtype=dtype)[None, :, None]
+    index, thickness = generator.decode_layers((z0 + s * (z1 - z0)).reshape(-1, generator.latent_dim))
+    index = index.reshape(n_lines, n_steps, -1)
+    jumps = np.abs(np.diff(thickness.reshape(n_lines, n_steps, -1), axis=1))
+    switches = (np.diff(index, axis=1) != 0).sum(axis=1)  # (lines, L)
+    return {
+        "n_lines": int(n_lines), "n_steps": int(n_steps),
+        "switches_mean_per_layer": switches.mean(0).tolist(),
+        "switch_fraction_of_steps": float(switches.sum() / (index.shape[2] * n_lines * (n_steps - 1))),
+        "max_jump_nm_per_layer": jumps.max(axis=(0, 1)).tolist(),
+        "step_mean_nm_per_layer": jumps.mean(axis=(0, 1)).tolist(),
     }
 
 
@@ -265,6 +349,8 @@ def evaluate_wgan(
         ``pair_robustness`` (:func:`pair_robustness` on 20 seeds), ``targets``) and ``arrays`` (samples and reference designs as Designs, example
         lines, for the plots).
     """
+    if generator.n_layers != 2:
+        return _evaluate_layers(generator, dataset, n_samples=n_samples, seed=seed, n_lines=n_lines, n_steps=n_steps)
     was_training = generator.training
     generator.eval()
     try:
@@ -276,17 +362,7 @@ def evaluate_wgan(
     kw = {"r_range": generator.r_range, "t_range": generator.t_range}
     reference = None
     info = getattr(generator, "info", {})
-    history = info.get("history") or []
-    metrics: dict = {
-        "n_samples": int(n_samples),
-        "seed": int(seed),
-        "run": {
-            "command": info.get("command"),
-            "train_config": info.get("train_config"),
-            "epochs": len(history),
-            "train_time_s": float(sum(r.get("time_s", 0.0) for r in history)),
-        },
-    }
+    metrics: dict = {"n_samples": int(n_samples), "seed": int(seed), "run": _run_info(generator)}
     if dataset is not None:
         generator.check_dataset(dataset)
         if split is None:
@@ -300,16 +376,56 @@ def evaluate_wgan(
     metrics["pair_robustness"] = robust
     gen = metrics["generated"]
     cov = min(gen["sizes"]["r_core"]["coverage_1nm"], gen["sizes"]["t_shell"]["coverage_1nm"])
-    metrics["targets"] = {
-        "all_pairs_present": gen["pairs"]["present"] == gen["pairs"]["total"],
-        "materials_within_3pp": gen["materials"]["max_abs_deviation_pp"] <= TARGETS["max_material_dev_pp"],
-        "coverage_at_least_95pct": cov >= TARGETS["coverage_1nm"],
+    metrics["targets"] = _targets(gen, cov, robust)
+    arrays = {"generated": designs, "reference": reference, "lines": smooth["examples"]}
+    return {"metrics": metrics, "arrays": arrays}
+
+
+def _targets(generated: dict, coverage: float, robust: dict) -> dict:
+    """The done-when targets (:data:`TARGETS`) of generated designs' metrics, their smallest
+    1-nm ``coverage`` and the 20-seed :func:`pair_robustness`; ``all_met`` last."""
+    targets = {
+        "all_pairs_present": generated["pairs"]["present"] == generated["pairs"]["total"],
+        "materials_within_3pp": generated["materials"]["max_abs_deviation_pp"] <= TARGETS["max_material_dev_pp"],
+        "coverage_at_least_95pct": coverage >= TARGETS["coverage_1nm"],
         "pairs_within_0.5_1.5x_uniform_on_20_seeds": bool(
             robust["all_pairs_on_every_seed"]
             and TARGETS["pair_ratio"][0] <= robust["ratio_min"]
             and robust["ratio_max"] <= TARGETS["pair_ratio"][1]
         ),
     }
-    metrics["targets"]["all_met"] = all(metrics["targets"].values())
-    arrays = {"generated": designs, "reference": reference, "lines": smooth["examples"]}
-    return {"metrics": metrics, "arrays": arrays}
+    targets["all_met"] = all(targets.values())
+    return targets
+
+
+def _run_info(generator) -> dict:
+    info = getattr(generator, "info", {})
+    history = info.get("history") or []
+    return {
+        "command": info.get("command"),
+        "train_config": info.get("train_config"),
+        "epochs": len(history),
+        "train_time_s": float(sum(r.get("time_s", 0.0) for r in history)),
+    }
+
+
+def _evaluate_layers(generator, dataset, *, n_samples: int, seed: int, n_lines: int, n_steps: int) -> dict:
+    """:func:`evaluate_wgan` of an L-layer generator (L != 2), against the uniform design space it learns."""
+    if dataset is not None:
+        raise ValueError(f"this generator makes {generator.n_layers}-layer designs; a core-shell dataset is no "
+                         "reference for it (its training designs are uniform: omit the dataset)")
+    was_training = generator.training
+    generator.eval()
+    try:
+        index, thickness = generator.sample_layers(n_samples, seed=seed)
+        smooth = layer_smoothness(generator, n_lines=n_lines, n_steps=n_steps, seed=seed + 1)
+        robust = pair_robustness(generator, n_seeds=TARGETS["pair_seeds"], n_samples=n_samples)
+    finally:
+        generator.train(was_training)
+    ranges = generator.layer_ranges().tolist()
+    gen = layer_fidelity_metrics(index, thickness, n_materials=len(generator.materials), ranges=ranges)
+    targets = _targets(gen, min(s["coverage_1nm"] for s in gen["sizes"]), robust)
+    metrics = {"n_samples": int(n_samples), "seed": int(seed), "n_layers": generator.n_layers,
+               "run": _run_info(generator), "generated": gen, "smoothness": smooth, "pair_robustness": robust,
+               "targets": targets}
+    return {"metrics": metrics, "arrays": {"index": index, "thickness": thickness}}

@@ -20,18 +20,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from kerker.dataset import LayerDesigns
 from kerker.models.checkpoint import load_checkpoint, resume_payload, save_checkpoint
 from kerker.models.training import run_training
 from kerker.models.wgan._config import CriticConfig, GeneratorConfig, WGANTrainConfig
 from kerker.models.wgan._critic import Critic, gradient_penalty
-from kerker.models.wgan._fidelity import fidelity_metrics
+from kerker.models.wgan._fidelity import layer_pairs, fidelity_metrics, layer_fidelity_metrics
 from kerker.models.wgan._generator import CHECKPOINT_KIND, Generator
 
 __all__ = ["export_generator", "train_wgan"]
 
 
 def _dataset_info(dataset, idx: np.ndarray, split: str) -> dict:
-    return {
+    info = {
         "fingerprint": str(dataset.fingerprint),
         "materials": [str(m) for m in dataset.materials],
         "r_range": [float(v) for v in dataset.r_range],
@@ -39,6 +40,10 @@ def _dataset_info(dataset, idx: np.ndarray, split: str) -> dict:
         "split": split,
         "n_designs": int(idx.size),
     }
+    if isinstance(dataset, LayerDesigns):
+        info["n_layers"] = dataset.n_layers
+        info["layer_designs"] = dataset.to_dict()
+    return info
 
 
 def train_wgan(
@@ -59,7 +64,8 @@ def train_wgan(
     dataset
         Opened core-shell dataset (``kerker.dataset.open_dataset``): ``materials``,
         ``r_range``, ``t_range``, ``indices()``, ``designs()``, ``fingerprint``. Spectra
-        are not read.
+        are not read. Or :class:`kerker.dataset.LayerDesigns`: seeded random designs of
+        L layers, for a generator of L-layer particles.
     config : WGANTrainConfig
         Schedule, optimizer and penalty settings, seed.
     out_dir : path
@@ -92,8 +98,9 @@ def train_wgan(
     if config.num_threads is not None:
         torch.set_num_threads(config.num_threads)
     n_mat = len(dataset.materials)
-    generator_config = dataclasses.replace(generator_config or GeneratorConfig(), n_materials=n_mat)
-    critic_config = dataclasses.replace(critic_config or CriticConfig(), n_materials=n_mat)
+    n_layers = dataset.n_layers if isinstance(dataset, LayerDesigns) else 2
+    generator_config = dataclasses.replace(generator_config or GeneratorConfig(), n_materials=n_mat, n_layers=n_layers)
+    critic_config = dataclasses.replace(critic_config or CriticConfig(), n_materials=n_mat, n_layers=n_layers)
     idx = dataset.indices(config.split, n=config.max_samples, seed=config.seed)
     info = _dataset_info(dataset, idx, config.split)
 
@@ -112,7 +119,11 @@ def train_wgan(
         gen = Generator(generator_config, materials=dataset.materials, r_range=dataset.r_range, t_range=dataset.t_range)
         critic = Critic(critic_config)
     gen, critic = gen.float(), critic.float()
-    real_all = torch.from_numpy(gen.encoder.transform(dataset.designs(idx))).to(torch.float32)
+    if isinstance(dataset, LayerDesigns):
+        real = gen.encode_layers(*dataset.layer_designs(idx))
+    else:
+        real = gen.encoder.transform(dataset.designs(idx))
+    real_all = torch.from_numpy(real).to(torch.float32)
     opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_generator, betas=config.betas)
     opt_c = torch.optim.Adam(critic.parameters(), lr=config.lr_critic, betas=config.betas)
     n_gen = sum(p.numel() for p in gen.parameters())
@@ -129,11 +140,15 @@ def train_wgan(
     log_pairs = math.log(n_mat * n_mat)
 
     def pair_imbalance(generator: torch.Generator) -> torch.Tensor:
-        """KL(uniform || mean soft joint of core and shell) over fresh latent draws; 0 when uniform."""
+        """KL(uniform || mean soft joint of two layers' materials) over fresh latent draws, averaged over
+        every pair of layers (core-shell: the one pair); 0 when uniform."""
         v = gen(torch.randn(config.pair_batch, gen.latent_dim, generator=generator))
-        p_core, p_shell = v[:, 2 : 2 + n_mat], v[:, 2 + n_mat :]
-        joint = (p_core.unsqueeze(2) * p_shell.unsqueeze(1)).mean(0)
-        return -torch.log(joint.clamp_min(1e-12)).mean() - log_pairs
+        p = v[:, n_layers:].reshape(len(v), n_layers, n_mat)
+        kl = []
+        for i, j in layer_pairs(n_layers):
+            joint = (p[:, i].unsqueeze(2) * p[:, j].unsqueeze(1)).mean(0)
+            kl.append(-torch.log(joint.clamp_min(1e-12)).mean() - log_pairs)
+        return kl[0] if len(kl) == 1 else torch.stack(kl).mean()
 
     def step(batch: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
         real = critic.pack(real_all[batch])
@@ -174,24 +189,33 @@ def train_wgan(
     monitor_z = gen.sample_latent(config.monitor_samples, seed=config.seed + 1)
 
     def validate() -> dict[str, float]:
-        designs = gen.decode(monitor_z, hard=True)
-        m = fidelity_metrics(designs, r_range=gen.r_range, t_range=gen.t_range)
+        if n_layers == 2:
+            m = fidelity_metrics(gen.decode(monitor_z, hard=True), r_range=gen.r_range, t_range=gen.t_range)
+            cov = (m["sizes"]["r_core"]["coverage_1nm"], m["sizes"]["t_shell"]["coverage_1nm"])
+        else:
+            index, thickness = gen.decode_layers(monitor_z, hard=True)
+            m = layer_fidelity_metrics(index, thickness, n_materials=n_mat, ranges=gen.layer_ranges().tolist())
+            cov = tuple(s["coverage_1nm"] for s in m["sizes"])
         dev = m["materials"]["max_abs_deviation_pp"]
-        cov = (m["sizes"]["r_core"]["coverage_1nm"], m["sizes"]["t_shell"]["coverage_1nm"])
         missing = m["pairs"]["total"] - m["pairs"]["present"]
         expected = m["pairs"]["expected_count"]
         spread = max(1.0 - m["pairs"]["min_count"] / expected, m["pairs"]["max_count"] / expected - 1.0)
-        return {
+        out = {
             "max_material_dev_pp": dev,
             "pairs_present": float(m["pairs"]["present"]),
             "pair_ratio_min": m["pairs"]["min_count"] / expected,
             "pair_ratio_max": m["pairs"]["max_count"] / expected,
-            "coverage_r": cov[0],
-            "coverage_t": cov[1],
-            # lexicographic in practice: a missing pair outweighs any frequency or coverage
-            # gain; a pair frequency outside 0.5-1.5x uniform costs its excess
-            "fidelity_gap": missing + dev / 100.0 + (1.0 - min(cov)) + max(0.0, spread - 0.5),
         }
+        if n_layers == 2:
+            out.update(coverage_r=cov[0], coverage_t=cov[1])
+        else:
+            out.update({f"coverage_{l}": c for l, c in enumerate(cov)})
+            if "sequences" in m:
+                out["sequences_present"] = float(m["sequences"]["present"])
+        # lexicographic in practice: a missing pair outweighs any frequency or coverage
+        # gain; a pair frequency outside 0.5-1.5x uniform costs its excess
+        out["fidelity_gap"] = missing + dev / 100.0 + (1.0 - min(cov)) + max(0.0, spread - 0.5)
+        return out
 
     def extra() -> dict:
         return {

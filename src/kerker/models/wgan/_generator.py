@@ -89,19 +89,27 @@ class Generator(nn.Module):
         self.t_range = tuple(float(v) for v in self.encoder.t_range)
         width = config.hidden[-1]
         self.body = mlp([config.latent_dim, *config.hidden], config.negative_slope)
-        self.size_head = nn.Linear(width, 2)
-        self.core_head = nn.Linear(width, config.n_materials)
-        self.shell_head = nn.Linear(width, config.n_materials)
+        self.size_head = nn.Linear(width, config.n_layers)
+        # One softmax head per layer, innermost first (registered in the order of the
+        # core-shell generator's core_head, shell_head, so a seed gives the same weights).
+        self.material_heads = nn.ModuleList(nn.Linear(width, config.n_materials) for _ in range(config.n_layers))
+        self.register_load_state_dict_pre_hook(_rename_core_shell_heads)
         glorot_(self)
 
     @property
     def latent_dim(self) -> int:
         return self.config.latent_dim
 
+    @property
+    def n_layers(self) -> int:
+        """Concentric layers L of the designs (2: core-shell)."""
+        return self.config.n_layers
+
     def __repr__(self) -> str:
         n = sum(p.numel() for p in self.parameters())
+        layers = "" if self.n_layers == 2 else f"n_layers={self.n_layers}, "
         return (
-            f"Generator(latent_dim={self.latent_dim}, hidden={self.config.hidden}, materials={self.materials}, "
+            f"Generator({layers}latent_dim={self.latent_dim}, hidden={self.config.hidden}, materials={self.materials}, "
             f"r_range={self.r_range}, t_range={self.t_range}, {n:,} parameters)"
         )
 
@@ -140,27 +148,94 @@ class Generator(nn.Module):
         onehot[:, self.material_index(material)] = 1.0
         return onehot
 
-    def forward(self, z: torch.Tensor, *, fix_core=None, fix_shell=None) -> torch.Tensor:
-        """Design vectors ``[s_r, s_t, p_core, p_shell]``.
+    def _fixed(self, fix, fix_core, fix_shell) -> list:
+        """One entry per layer (a material or None) from ``fix`` or the core-shell ``fix_core``/``fix_shell``."""
+        if fix_core is not None or fix_shell is not None:
+            if fix is not None:
+                raise ValueError("give fix=[...] (one entry per layer) or fix_core/fix_shell, not both")
+            if self.n_layers != 2:
+                raise ValueError(f"fix_core and fix_shell describe core-shell designs; this generator has "
+                                 f"{self.n_layers} layers: use fix=[...] with one entry per layer")
+            return [fix_core, fix_shell]
+        if fix is None:
+            return [None] * self.n_layers
+        if isinstance(fix, (str, bytes)) or len(fix) != self.n_layers:
+            raise ValueError(f"fix must have one entry per layer ({self.n_layers}), a material or None; got {fix!r}")
+        return list(fix)
+
+    def forward(self, z: torch.Tensor, *, fix_core=None, fix_shell=None, fix=None) -> torch.Tensor:
+        """Design vectors ``[s_1 .. s_L, p_1 .. p_L]`` (core-shell: ``[s_r, s_t, p_core, p_shell]``).
 
         Parameters
         ----------
         z : Tensor, shape (N, latent_dim)
             Latent vectors (standard normal during training).
         fix_core, fix_shell : str or int, optional
-            Replace that softmax head by the one-hot row of this material (the paper's
-            fixed silicon core); the sizes and the other head still depend on ``z``.
+            Core-shell generators: replace that softmax head by the one-hot row of this
+            material (the paper's fixed silicon core); the sizes and the other head still
+            depend on ``z``.
+        fix : sequence, optional
+            Any generator: one entry per layer, innermost first, a material (name or
+            index) that replaces that layer's head, or None.
 
         Returns
         -------
-        Tensor, shape (N, 2 + 2M)
-            Sizes in (-1, 1) (tanh), then two rows of probabilities summing to 1.
+        Tensor, shape (N, L (1 + M))
+            L sizes in (-1, 1) (tanh), then L rows of probabilities summing to 1.
         """
+        fixed = self._fixed(fix, fix_core, fix_shell)
         h = self.body(self._check_z(z))
         sizes = torch.tanh(self.size_head(h))
-        p_core = self._override(torch.softmax(self.core_head(h), dim=-1), fix_core)
-        p_shell = self._override(torch.softmax(self.shell_head(h), dim=-1), fix_shell)
-        return torch.cat([sizes, p_core, p_shell], dim=-1)
+        probs = [self._override(torch.softmax(head(h), dim=-1), f) for head, f in zip(self.material_heads, fixed)]
+        return torch.cat([sizes, *probs], dim=-1)
+
+    def layer_ranges(self) -> torch.Tensor:
+        """(L, 2) size ranges in nm: the core radius in ``r_range``, every further layer's thickness in ``t_range``."""
+        return torch.tensor([self.r_range] + [self.t_range] * (self.n_layers - 1), dtype=torch.float64)
+
+    def encode_layers(self, index, thickness) -> np.ndarray:
+        """Hard L-layer designs -> design vectors (N, L (1 + M)), float64: what the critic sees.
+
+        ``index`` (N, L) material indices and ``thickness`` (N, L) nm (the first is the core
+        radius), innermost first; the sizes are min-max mapped onto (-1, 1) over the ranges.
+        For core-shell designs this equals ``encoder.transform`` of the same designs.
+        """
+        index = np.asarray(index)
+        thickness = np.asarray(thickness, dtype=np.float64)
+        n_l, n_m = self.n_layers, len(self.materials)
+        if index.ndim != 2 or index.shape[1] != n_l or thickness.shape != index.shape:
+            raise ValueError(f"index and thickness must both have shape (N, {n_l}); received {index.shape} and "
+                             f"{thickness.shape}")
+        if index.dtype.kind not in "iu" or index.min() < 0 or index.max() >= n_m:
+            raise ValueError(f"index must hold material indices 0..{n_m - 1}; received {index.min()}..{index.max()}")
+        lo, hi = self.layer_ranges().numpy().T
+        sizes = 2.0 * (thickness - lo) / (hi - lo) - 1.0
+        onehot = np.eye(n_m)[index].reshape(len(index), n_l * n_m)
+        return np.concatenate([sizes, onehot], axis=1)
+
+    def decode_layers(self, z: torch.Tensor, *, hard: bool = True, fix=None):
+        """Decode latent vectors into L-layer designs (any ``n_layers``), innermost first.
+
+        Returns
+        -------
+        (index, thickness) or (p, thickness)
+            Hard (NumPy, no graph): material indices (N, L) by argmax and thicknesses (N, L)
+            in nm (the first is the core radius), inside the ranges. Soft (torch, attached
+            to ``z``, float64): material probabilities (N, L, M) and thicknesses (N, L).
+        """
+        n_l, n_m = self.n_layers, len(self.materials)
+        ranges = self.layer_ranges()
+        if hard:
+            with torch.no_grad():
+                vec = self.forward(z, fix=fix).to(torch.float64)
+        else:
+            vec = self.forward(z, fix=fix).to(torch.float64)
+        thickness = ranges[:, 0] + (ranges[:, 1] - ranges[:, 0]) * (vec[:, :n_l] + 1.0) / 2.0
+        thickness = torch.minimum(torch.maximum(thickness, ranges[:, 0]), ranges[:, 1])
+        p = vec[:, n_l:].reshape(-1, n_l, n_m)
+        if hard:
+            return p.argmax(-1).numpy(), thickness.numpy()
+        return p, thickness
 
     def decode(self, z: torch.Tensor, *, hard: bool = True, fix_core=None, fix_shell=None):
         """Decode latent vectors into designs in physical units.
@@ -184,6 +259,7 @@ class Generator(nn.Module):
             ``generator.encoder.transform(soft)`` gives back the design vector (what the
             critic sees).
         """
+        self._core_shell("decode", "decode_layers")
         if hard:
             with torch.no_grad():
                 vec = self.forward(z, fix_core=fix_core, fix_shell=fix_shell)
@@ -203,6 +279,11 @@ class Generator(nn.Module):
             r_core=raw.r_core.clamp(*self.r_range),
             t_shell=raw.t_shell.clamp(*self.t_range),
         )
+
+    def _core_shell(self, method: str, instead: str) -> None:
+        if self.n_layers != 2:
+            raise ValueError(f"Generator.{method} gives core-shell Designs; this generator has {self.n_layers} layers: "
+                             f"use Generator.{instead}")
 
     @staticmethod
     def _clip(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
@@ -225,10 +306,20 @@ class Generator(nn.Module):
             Hard, NumPy: ``core_index``, ``shell_index`` (``core_names``, ``shell_names``),
             ``r_core``, ``t_shell`` (nm), each shape (n,).
         """
+        self._core_shell("sample", "sample_layers")
         was_training = self.training
         self.eval()
         try:
             return self.decode(self.sample_latent(n, seed=seed), hard=True, fix_core=fix_core, fix_shell=fix_shell)
+        finally:
+            self.train(was_training)
+
+    def sample_layers(self, n: int, *, seed: int | None = 0, fix=None) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` generated L-layer designs (hard): material indices (n, L) and thicknesses (n, L) in nm."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self.decode_layers(self.sample_latent(n, seed=seed), hard=True, fix=fix)
         finally:
             self.train(was_training)
 
@@ -303,3 +394,10 @@ class Generator(nn.Module):
         for name, mine, theirs in (("r_range", self.r_range, dataset.r_range), ("t_range", self.t_range, dataset.t_range)):
             if tuple(float(v) for v in theirs) != mine:
                 raise ValueError(f"the generator's {name} {mine} nm differs from the dataset's {tuple(theirs)} nm")
+
+
+def _rename_core_shell_heads(module, state_dict, prefix, *_args) -> None:
+    """Checkpoints written before L-layer generators name the two heads core_head, shell_head."""
+    for old, new in (("core_head.", "material_heads.0."), ("shell_head.", "material_heads.1.")):
+        for key in [k for k in state_dict if k.startswith(prefix + old)]:
+            state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
