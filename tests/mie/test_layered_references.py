@@ -636,6 +636,17 @@ def test_decreasing_radii_rejected():
         kerker.efficiencies_layered(["Si", "SiO2", "Ag"], [[20.0, 40.0, 80.0], [20.0, 90.0, 80.0]], [600.0])
 
 
+def test_size_limits_name_the_layers():
+    # the messages speak of the layers and the radii columns, not of a core and a shell
+    with pytest.raises(ValueError, match=r"radii\[:, 0\] is too small: the optical size at the outer radius of "
+                                         r"layer 0, min\(\|m_0\|, \|m_1\|\) x_0 .* a larger radii\[:, 0\]"):
+        kerker.efficiencies_layered(["Si", "SiO2", "Ag"], [[1e-310, 1.0, 2.0]], [600.0])
+    with pytest.raises(ValueError, match=r"radii\[:, 2\] is too large: the outer size parameter x_2 = 2 pi n_env r_2"):
+        kerker.efficiencies_layered(["Si", "SiO2", "Ag"], [[1.0, 2.0, 3e7]], [600.0])
+    with pytest.raises(ValueError, match=r"r_core is too small: the core's optical size min\(\|m_core\|, \|m_shell\|\)"):
+        kerker.efficiencies("Si", "SiO2", 1e-310, 2.0, [600.0])
+
+
 def test_negative_radii_rejected():
     with pytest.raises(ValueError, match=r"radii.*>= 0"):
         kerker.efficiencies_layered(["Si", "SiO2", "Ag"], [[-1.0, 40.0, 80.0]], [600.0])

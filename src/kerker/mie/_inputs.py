@@ -293,18 +293,23 @@ def truncation_orders(x_shell: torch.Tensor, n_max: int | None) -> torch.Tensor:
     return (torch.ceil(n / ORDER_BUCKET) * ORDER_BUCKET).to(torch.int64)
 
 
-def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r_core + t_shell")) -> None:
+def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r_core + t_shell"),
+                parts=("core", "shell")) -> None:
     """Refuse sizes outside what float64 and the recurrences can represent (see the limits above).
 
-    All arguments broadcast to one shape; ``names`` are the user's arguments for the core
-    and the outer size, used in the messages. Reductions first, masks only to report.
+    All arguments broadcast to one shape; ``names`` are the user's arguments for the inner
+    and the outer size, used in the messages, and ``parts`` the subscripts of the two
+    media (``m_core``, ``x_shell``; layered spheres name their layers, ``m_0``, ``x_1``).
+    Reductions first, masks only to report.
     """
+    inner, outer = parts
+    core_shell = parts == ("core", "shell")
     xc, xs = x_core.detach(), x_shell.detach()
     mc, ms = m_core.detach().abs(), m_shell.detach().abs()
     for size, label, arg in (
-        (xs, "outer size parameter x_shell = 2 pi n_env r_shell / wavelength", names[1]),
-        (ms * xs, "optical size |m_shell| x_shell", names[1]),
-        (mc * xc, "optical size |m_core| x_core", names[0]),
+        (xs, f"outer size parameter x_{outer} = 2 pi n_env r_{outer} / wavelength", names[1]),
+        (ms * xs, f"optical size |m_{outer}| x_{outer}", names[1]),
+        (mc * xc, f"optical size |m_{inner}| x_{inner}", names[0]),
     ):
         if float(size.max()) > MAX_SIZE:
             at = _where(size > MAX_SIZE)
@@ -316,7 +321,7 @@ def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r
     if float(xs.min()) < MIN_OUTER_SIZE:
         at = _where(xs < MIN_OUTER_SIZE)
         raise ValueError(
-            f"{names[1]} is too small: the outer size parameter 2 pi n_env r_shell / wavelength must be >= "
+            f"{names[1]} is too small: the outer size parameter 2 pi n_env r_{outer} / wavelength must be >= "
             f"{MIN_OUTER_SIZE:g} (a_n ~ x^(2n+1) underflows below it), got {float(xs[at]):.4g} "
             f"at (particle, wavelength) index {at}"
         )
@@ -324,12 +329,15 @@ def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r
     if float(per_order.min()) < MIN_CORE_SIZE_PER_ORDER:
         at = _where(per_order < MIN_CORE_SIZE_PER_ORDER)
         n = int(torch.broadcast_to(orders, per_order.shape)[at])
+        what = "the core's optical size" if core_shell else f"the optical size at the outer radius of layer {inner},"
+        radius = "the core radius" if core_shell else f"radius r_{inner}"
+        small = "a core this small" if core_shell else "an inner part this small"
         raise ValueError(
-            f"{names[0]} is too small: the core's optical size min(|m_core|, |m_shell|) x_core must be >= "
+            f"{names[0]} is too small: {what} min(|m_{inner}|, |m_{outer}|) x_{inner} must be >= "
             f"{MIN_CORE_SIZE_PER_ORDER:g} (n_max + 1) = {MIN_CORE_SIZE_PER_ORDER * (n + 1):.3g} (n_max = {n}) for "
-            f"the Riccati-Bessel functions at the core radius to be float64 numbers, got "
-            f"{float(per_order[at]) * (n + 1):.4g} at (particle, wavelength) index {at}; a core this small changes "
-            "no digit of the result (its contribution scales as x_core^3), so a larger r_core, e.g. 1e-6 nm, "
+            f"the Riccati-Bessel functions at {radius} to be float64 numbers, got "
+            f"{float(per_order[at]) * (n + 1):.4g} at (particle, wavelength) index {at}; {small} changes "
+            f"no digit of the result (its contribution scales as x_{inner}^3), so a larger {names[0]}, e.g. 1e-6 nm, "
             "gives the same numbers"
         )
 

@@ -115,7 +115,7 @@ def _check_layer_sizes(m: torch.Tensor, x: torch.Tensor, orders: torch.Tensor, n
     last = m.shape[0] - 1
     for l in range(max(last, 1)):
         u = min(l + 1, last)
-        check_sizes(m[l], m[u], x[l], x[u], orders, names=(name.format(l), name.format(u)))
+        check_sizes(m[l], m[u], x[l], x[u], orders, names=(name.format(l), name.format(u)), parts=(str(l), str(u)))
 
 
 def _relative_indices(layers, wl: torch.Tensor, n_particles: int, env_t: torch.Tensor, use_torch: bool) -> list:
