@@ -107,3 +107,13 @@ def test_layers_train_evaluate_export_and_design(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "give --data (a core-shell dataset) or --layers L" in err and "Traceback" not in err
     assert "makes 3-layer designs, not layers=4" in err and "--generator is used by --method latent only" in err
+
+
+def test_evaluate_the_shipped_three_layer_generator_by_name(tmp_path, capsys):
+    from kerker.cli import main
+
+    assert main(["evaluate", "wgan", "--checkpoint", "wgan3", "--samples", "500", "--lines", "2", "--steps", "5",
+                 "--out", str(tmp_path)]) == 0
+    assert "500 designs of 3 layers" in capsys.readouterr().out
+    assert json.loads((tmp_path / "fidelity.json").read_text())["generated"]["n_layers"] == 3
+    assert main(["evaluate", "wgan", "--checkpoint", "wgan3", "--export", str(tmp_path / "x.pt")]) == 2
