@@ -298,12 +298,10 @@ def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r
     """Refuse sizes outside what float64 and the recurrences can represent (see the limits above).
 
     All arguments broadcast to one shape; ``names`` are the user's arguments for the inner
-    and the outer size, used in the messages, and ``parts`` the subscripts of the two
-    media (``m_core``, ``x_shell``; layered spheres name their layers, ``m_0``, ``x_1``).
-    Reductions first, masks only to report.
+    and the outer size, used in the messages, and ``parts`` the subscripts of the two media
+    (``m_core``, ``x_shell``; layered spheres name their layers, ``m_0``, ``x_1``).
     """
     inner, outer = parts
-    core_shell = parts == ("core", "shell")
     xc, xs = x_core.detach(), x_shell.detach()
     mc, ms = m_core.detach().abs(), m_shell.detach().abs()
     for size, label, arg in (
@@ -329,9 +327,9 @@ def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r
     if float(per_order.min()) < MIN_CORE_SIZE_PER_ORDER:
         at = _where(per_order < MIN_CORE_SIZE_PER_ORDER)
         n = int(torch.broadcast_to(orders, per_order.shape)[at])
-        what = "the core's optical size" if core_shell else f"the optical size at the outer radius of layer {inner},"
-        radius = "the core radius" if core_shell else f"radius r_{inner}"
-        small = "a core this small" if core_shell else "an inner part this small"
+        what, radius, small = (("the core's optical size", "the core radius", "a core this small") if inner == "core" else
+                               (f"the optical size at the outer radius of layer {inner},", f"radius r_{inner}",
+                                "an inner part this small"))
         raise ValueError(
             f"{names[0]} is too small: {what} min(|m_{inner}|, |m_{outer}|) x_{inner} must be >= "
             f"{MIN_CORE_SIZE_PER_ORDER:g} (n_max + 1) = {MIN_CORE_SIZE_PER_ORDER * (n + 1):.3g} (n_max = {n}) for "
