@@ -265,5 +265,6 @@ def _report_layers(generator, metrics, arrays, samples, out) -> list:
     for key, counts in pairs["counts"].items():
         i, j = (int(v) + 1 for v in key.split("-"))
         files.append(plot_pair_counts(counts, generator.materials, out / f"pairs_{i}{j}.png",
-                                      title=f"{title}: layers {i} (rows) and {j} (columns)"))
+                                      title=f"{title}: layers {i} and {j}",
+                                      axes=(f"layer {i} material", f"layer {j} material")))
     return files

@@ -124,8 +124,10 @@ def plot_wgan_fidelity(generated, reference, materials, r_range, t_range, out: s
     return _save(fig, out)
 
 
-def plot_pair_counts(counts, materials, out: str | Path, *, title: str = "") -> Path:
-    """Heat map of the M x M material-pair counts (core rows, shell columns), numbers annotated."""
+def plot_pair_counts(counts, materials, out: str | Path, *, title: str = "",
+                     axes: tuple[str, str] = ("core material", "shell material")) -> Path:
+    """Heat map of the M x M material-pair counts (rows and columns named by ``axes``: core
+    and shell), numbers annotated."""
     counts = np.asarray(counts)
     m = len(materials)
     fig = Figure(figsize=(5.6, 4.6), layout="constrained")
@@ -137,8 +139,8 @@ def plot_pair_counts(counts, materials, out: str | Path, *, title: str = "") -> 
                     color="w" if counts[i, j] < 0.6 * counts.max() else "k")
     ax.set_xticks(range(m), materials, fontsize=8)
     ax.set_yticks(range(m), materials, fontsize=8)
-    ax.set_xlabel("shell material")
-    ax.set_ylabel("core material")
+    ax.set_xlabel(axes[1])
+    ax.set_ylabel(axes[0])
     fig.colorbar(im, ax=ax, label="designs")
     ax.set_title(f"{title}\n{int((counts > 0).sum())}/{m * m} pairs present, expected {counts.sum() / m**2:.0f} each",
                  fontsize=9)

@@ -95,13 +95,7 @@ def layer_fidelity_metrics(index, thickness, *, n_materials: int, ranges) -> dic
                    for i, j in layer_pairs(n_l)}
     allc = np.stack(list(pair_counts.values()))
     seq = np.unique(np.ravel_multi_index(index.T, (m,) * n_l), return_counts=True)[1] if m**n_l <= 10**7 else None
-    sizes = []
-    for l, (lo, hi) in enumerate(ranges):
-        x = thickness[:, l]
-        cov, bins = _coverage(x, lo, hi)
-        ks = stats.kstest(x, stats.uniform(loc=lo, scale=hi - lo).cdf).statistic
-        sizes.append({"layer": l, "min_nm": float(x.min()), "max_nm": float(x.max()), "coverage_1nm": cov,
-                      "bins": bins, "ks_vs_uniform_range": float(ks)})
+    sizes = [{"layer": l, **_size_stats(thickness[:, l], lo, hi)} for l, (lo, hi) in enumerate(ranges)]
     out = {
         "n_designs": int(n), "n_layers": int(n_l),
         "materials": {"frequencies": freq.tolist(), "max_abs_deviation_pp": float(100 * np.abs(freq - 1 / m).max())},
@@ -117,14 +111,20 @@ def layer_fidelity_metrics(index, thickness, *, n_materials: int, ranges) -> dic
     return out
 
 
-def layer_smoothness(generator, *, n_lines: int = 100, n_steps: int = 200, seed: int = 0) -> dict:
-    """:func:`latent_smoothness` for L-layer generators: material switches and size jumps along lines in z."""
+def _latent_lines(generator, n_lines: int, n_steps: int, seed: int):
+    """Endpoints ``z0, z1`` (n_lines, 1, D) from ``seed`` and the points ``z0 + s (z1 - z0)``,
+    ``n_steps`` per line, flat (n_lines n_steps, D)."""
     g = torch.Generator().manual_seed(int(seed))
     dtype = next(generator.parameters()).dtype
     z0 = torch.randn(n_lines, 1, generator.latent_dim, generator=g, dtype=dtype)
     z1 = torch.randn(n_lines, 1, generator.latent_dim, generator=g, dtype=dtype)
     s = torch.linspace(0.0, 1.0, n_steps, dtype=dtype)[None, :, None]
-    index, thickness = generator.decode_layers((z0 + s * (z1 - z0)).reshape(-1, generator.latent_dim))
+    return z0, z1, (z0 + s * (z1 - z0)).reshape(-1, generator.latent_dim)
+
+
+def layer_smoothness(generator, *, n_lines: int = 100, n_steps: int = 200, seed: int = 0) -> dict:
+    """:func:`latent_smoothness` for L-layer generators: material switches and size jumps along lines in z."""
+    index, thickness = generator.decode_layers(_latent_lines(generator, n_lines, n_steps, seed)[2])
     index = index.reshape(n_lines, n_steps, -1)
     jumps = np.abs(np.diff(thickness.reshape(n_lines, n_steps, -1), axis=1))
     switches = (np.diff(index, axis=1) != 0).sum(axis=1)  # (lines, L)
@@ -154,6 +154,19 @@ def _coverage(x: np.ndarray, lo: float, hi: float, width: float = 1.0) -> tuple[
     inside = x[(x >= lo) & (x <= hi)]
     hit = np.unique(np.minimum(((inside - lo) // width).astype(np.int64), n_bins - 1))
     return hit.size / n_bins, n_bins
+
+
+def _size_stats(x: np.ndarray, lo: float, hi: float) -> dict:
+    """Extremes, mean, KS distance to the uniform range and 1-nm coverage of one size (nm)."""
+    cov, n_bins = _coverage(x, lo, hi)
+    return {
+        "min_nm": float(x.min()),
+        "max_nm": float(x.max()),
+        "mean_nm": float(x.mean()),
+        "ks_vs_uniform_range": float(stats.kstest(x, "uniform", args=(lo, hi - lo)).statistic),
+        "coverage_1nm": float(cov),
+        "n_bins_1nm": int(n_bins),
+    }
 
 
 def _chi2_uniform(counts: np.ndarray) -> dict:
@@ -222,15 +235,7 @@ def fidelity_metrics(designs: Designs, *, r_range, t_range, reference: Designs |
     }
     ref = _indices(reference) if reference is not None else None
     for k, (name, x, (lo, hi)) in enumerate((("r_core", r, r_range), ("t_shell", t, t_range))):
-        cov, n_bins = _coverage(x, lo, hi)
-        entry = {
-            "min_nm": float(x.min()),
-            "max_nm": float(x.max()),
-            "mean_nm": float(x.mean()),
-            "ks_vs_uniform_range": float(stats.kstest(x, "uniform", args=(lo, hi - lo)).statistic),
-            "coverage_1nm": float(cov),
-            "n_bins_1nm": int(n_bins),
-        }
+        entry = _size_stats(x, lo, hi)
         if ref is not None:
             entry["ks_vs_training"] = float(stats.ks_2samp(x, ref[2 + k]).statistic)
         out["sizes"][name] = entry
@@ -274,12 +279,7 @@ def latent_smoothness(generator, *, n_lines: int = 100, n_steps: int = 200, seed
         ``t_shell``, ``core_index``, ``shell_index`` of the first ``keep`` lines, shape
         (keep, n_steps).
     """
-    g = torch.Generator().manual_seed(int(seed))
-    dtype = next(generator.parameters()).dtype
-    z0 = torch.randn(n_lines, 1, generator.latent_dim, generator=g, dtype=dtype)
-    z1 = torch.randn(n_lines, 1, generator.latent_dim, generator=g, dtype=dtype)
-    s = torch.linspace(0.0, 1.0, n_steps, dtype=dtype)[None, :, None]
-    z = (z0 + s * (z1 - z0)).reshape(-1, generator.latent_dim)
+    z0, z1, z = _latent_lines(generator, n_lines, n_steps, seed)
     d = generator.decode(z, hard=True)
     ci, si, r, t = (a.reshape(n_lines, n_steps) for a in _indices(d))
     core_sw = (np.diff(ci, axis=1) != 0).sum(axis=1)

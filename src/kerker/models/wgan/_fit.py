@@ -25,7 +25,7 @@ from kerker.models.checkpoint import load_checkpoint, resume_payload, save_check
 from kerker.models.training import run_training
 from kerker.models.wgan._config import CriticConfig, GeneratorConfig, WGANTrainConfig
 from kerker.models.wgan._critic import Critic, gradient_penalty
-from kerker.models.wgan._fidelity import layer_pairs, fidelity_metrics, layer_fidelity_metrics
+from kerker.models.wgan._fidelity import fidelity_metrics, layer_fidelity_metrics, layer_pairs
 from kerker.models.wgan._generator import CHECKPOINT_KIND, Generator
 
 __all__ = ["export_generator", "train_wgan"]

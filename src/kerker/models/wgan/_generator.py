@@ -307,19 +307,19 @@ class Generator(nn.Module):
             ``r_core``, ``t_shell`` (nm), each shape (n,).
         """
         self._core_shell("sample", "sample_layers")
-        was_training = self.training
-        self.eval()
-        try:
-            return self.decode(self.sample_latent(n, seed=seed), hard=True, fix_core=fix_core, fix_shell=fix_shell)
-        finally:
-            self.train(was_training)
+        return self._in_eval_mode(self.decode, self.sample_latent(n, seed=seed), hard=True, fix_core=fix_core,
+                                  fix_shell=fix_shell)
 
     def sample_layers(self, n: int, *, seed: int | None = 0, fix=None) -> tuple[np.ndarray, np.ndarray]:
         """``n`` generated L-layer designs (hard): material indices (n, L) and thicknesses (n, L) in nm."""
+        return self._in_eval_mode(self.decode_layers, self.sample_latent(n, seed=seed), hard=True, fix=fix)
+
+    def _in_eval_mode(self, decode, *args, **kwargs):
+        """``decode(*args, **kwargs)`` in eval mode, the previous mode restored after."""
         was_training = self.training
         self.eval()
         try:
-            return self.decode_layers(self.sample_latent(n, seed=seed), hard=True, fix=fix)
+            return decode(*args, **kwargs)
         finally:
             self.train(was_training)
 
