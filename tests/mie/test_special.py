@@ -6,6 +6,7 @@ import pytest
 import scipy.special as sp
 import torch
 
+from kerker.mie import special
 from kerker.mie.special import miller_start, n_max_wiscombe, riccati_psi, riccati_zeta
 
 
@@ -99,4 +100,36 @@ def test_analytic_backward_matches_finite_differences():
 def test_truncation_rules():
     assert n_max_wiscombe(1.0) == 10  # ceil(1 + 4 + 2) + 3
     assert miller_start(10, 30.0) >= 30 + 15
-    assert miller_start(40, 1.0) >= 40 + 15
+    # below |z| = n_max / 2 the start follows the decay bound: fewer orders for smaller |z|
+    assert miller_start(40, 1.0) < miller_start(40, 10.0) < miller_start(40, 20.0) <= 40 + 22
+    assert miller_start(40, 1.0) > 40
+
+
+@pytest.mark.parametrize("n_max", [2, 4, 8, 12, 16, 24, 40, 80, 160])
+def test_miller_start_small_arguments_converged(rng, n_max):
+    """For |z| <= n_max / 2 Miller's recurrence starts e^-44 (decay bound) above n_max: its
+    psi_n, psi_n' equal those of a start 80 orders higher to rounding (at 20 e-folds this
+    fails, 9e-13), for lossless to strongly absorbing arguments, down to |z| = 1e-8."""
+    a = np.concatenate([rng.uniform(0, n_max / 2, 300), [n_max / 2, 1e-3, 1e-8]])
+    z = torch.tensor(a * np.exp(1j * rng.uniform(0, 1.5707, a.size)))
+    ours = riccati_psi(z, n_max)
+    starts = special._miller_starts
+    try:
+        special._miller_starts = lambda abs_z, n: starts(abs_z, n) + 80
+        far = riccati_psi(z, n_max)
+    finally:
+        special._miller_starts = starts
+    for o, r in zip(ours, far):
+        mag = np.abs(r.numpy())
+        envelope = mag.copy()
+        envelope[1:] = np.maximum(envelope[1:], mag[:-1])
+        envelope[:-1] = np.maximum(envelope[:-1], mag[1:])
+        assert np.max(np.abs(o.numpy() - r.numpy()) / np.maximum(envelope, 1e-300)) < 1e-14
+
+
+def test_miller_start_scalar_equals_vectorised(rng):
+    """The fused kernel's scalar start order equals the torch path's, element by element."""
+    abs_z = torch.tensor(np.concatenate([rng.uniform(0, 100, 5000), rng.uniform(0, 1, 500), [0.5, 1.0, 6.0]]))
+    for n_max in (1, 2, 5, 12, 16, 33, 80):
+        vector = special._miller_starts(abs_z, n_max).numpy()
+        assert vector.tolist() == [miller_start(n_max, float(a)) for a in abs_z]

@@ -96,7 +96,7 @@ def _miller_step(q_next, q, i_inv_z, k, limit, e):
 
 
 @jit
-def _miller_rows(z, n_max, rows, row_exp):
+def _miller_rows(z, abs_z, inv_z, n_max, rows, row_exp):
     """Miller's unnormalised sequences ``q_k`` (``p_k = i^k q_k``) of the four arguments ``z``.
 
     Each from its own start order (:func:`kerker.mie.special.miller_start`), with
@@ -106,13 +106,13 @@ def _miller_rows(z, n_max, rows, row_exp):
     exceeds :func:`_limit`; ``rows[j, k]`` (k <= n_max) holds ``q_k`` in units of
     ``2^row_exp[j, k]`` (up to one factor per argument).
     """
-    s0, s1 = _miller_start(n_max, abs(z[0])), _miller_start(n_max, abs(z[1]))
-    s2, s3 = _miller_start(n_max, abs(z[2])), _miller_start(n_max, abs(z[3]))
-    i0, i1, i2, i3 = times_i(1.0 / z[0]), times_i(1.0 / z[1]), times_i(1.0 / z[2]), times_i(1.0 / z[3])
-    l0 = _limit((2.0 * s0 + 3.0) / abs(z[0]))
-    l1 = _limit((2.0 * s1 + 3.0) / abs(z[1]))
-    l2 = _limit((2.0 * s2 + 3.0) / abs(z[2]))
-    l3 = _limit((2.0 * s3 + 3.0) / abs(z[3]))
+    s0, s1 = _miller_start(n_max, abs_z[0]), _miller_start(n_max, abs_z[1])
+    s2, s3 = _miller_start(n_max, abs_z[2]), _miller_start(n_max, abs_z[3])
+    i0, i1, i2, i3 = times_i(inv_z[0]), times_i(inv_z[1]), times_i(inv_z[2]), times_i(inv_z[3])
+    l0 = _limit((2.0 * s0 + 3.0) / abs_z[0])
+    l1 = _limit((2.0 * s1 + 3.0) / abs_z[1])
+    l2 = _limit((2.0 * s2 + 3.0) / abs_z[2])
+    l3 = _limit((2.0 * s3 + 3.0) / abs_z[3])
     seed = complex(_pow2(-_HEADROOM_BITS), 0.0)
     n0 = c0 = n1 = c1 = n2 = c2 = n3 = c3 = 0j
     e0 = e1 = e2 = e3 = 0
@@ -131,13 +131,13 @@ def _miller_rows(z, n_max, rows, row_exp):
 
 
 @jit
-def _psi_normalisation(z, p0, p1):
+def _psi_normalisation(z, inv_z, p0, p1):
     """The factor mapping Miller's ``p_0, p_1`` onto ``psi_0 e^{isz}, psi_1 e^{isz}``.
 
     Scalar ``special._psi_normalisation``: a least-squares match to both ``sin z`` and
-    ``sin z / z - cos z``, all scaled by ``e^{-|Im z|}`` (``s = sign Im z``, +1 on the axis).
+    ``sin z / z - cos z``, all scaled by ``e^{-|Im z|}`` (``s = sign Im z``, +1 on the axis);
+    ``inv_z`` is ``1 / z``.
     """
-    inv_z = 1.0 / z
     re, im = z.real, z.imag
     decay = math.expm1(-2.0 * abs(im))
     cosh_s = 1.0 + 0.5 * decay
@@ -154,9 +154,9 @@ def _psi_normalisation(z, p0, p1):
 
 
 @jit
-def _exact_norm(rows, row_exp, z):
+def _exact_norm(rows, row_exp, z, inv_z):
     """``(mantissa, exponent)`` of the normalisation of an exponent-carrying row set."""
-    factor = _psi_normalisation(z, rows[0], _ldexp(times_i(rows[1]), row_exp[1] - row_exp[0]))
+    factor = _psi_normalisation(z, inv_z, rows[0], _ldexp(times_i(rows[1]), row_exp[1] - row_exp[0]))
     e = _exponent(_mag(factor))
     return _ldexp(factor, -e), e - row_exp[0]
 
@@ -274,10 +274,10 @@ def _orders_exact(rows, row_exp, z, inv_z, sign, c, inputs, n_max, want_jac, tsu
     brought to a mantissa in [0.5, 1) and an integer exponent; the combination applies
     the exponent differences as exact powers of two.
     """
-    f0, e0 = _exact_norm(rows[0], row_exp[0], z[0])
-    f1, e1 = _exact_norm(rows[1], row_exp[1], z[1])
-    f2, e2 = _exact_norm(rows[2], row_exp[2], z[2])
-    f3, e3 = _exact_norm(rows[3], row_exp[3], z[3])
+    f0, e0 = _exact_norm(rows[0], row_exp[0], z[0], inv_z[0])
+    f1, e1 = _exact_norm(rows[1], row_exp[1], z[1], inv_z[1])
+    f2, e2 = _exact_norm(rows[2], row_exp[2], z[2], inv_z[2])
+    f3, e3 = _exact_norm(rows[3], row_exp[3], z[3], inv_z[3])
     mi1, mi2, mix = -times_i(inv_z[1]), -times_i(inv_z[2]), -times_i(inv_z[3])
     l1 = _limit((2.0 * n_max + 1.0) / abs(z[1]))
     l2 = _limit((2.0 * n_max + 1.0) / abs(z[2]))
@@ -325,7 +325,8 @@ def _element(mc, ms, xc, xs, n_max, rows, row_exp, tsum, q, jac, i_jac, want_jac
     inv_z = (1.0 / z[0], 1.0 / z[1], 1.0 / z[2], 1.0 / z[3])
     sign = (1.0 if z[0].imag >= 0 else -1.0, 1.0 if z[1].imag >= 0 else -1.0,
             1.0 if z[2].imag >= 0 else -1.0, 1.0 if z[3].imag >= 0 else -1.0)
-    _miller_rows(z, n_max, rows, row_exp)
+    abs_z = (abs(z[0]), abs(z[1]), abs(z[2]), xs)
+    _miller_rows(z, abs_z, inv_z, n_max, rows, row_exp)
     # psi carries e^{isz}, zeta e^{-iz}: the shell's radii combine into e^{i(1+s)(z2 - z1)},
     # the outer medium into e^{-2ix} (see coreshell.coefficients_orders_first).
     ratio = ms / mc
@@ -336,10 +337,10 @@ def _element(mc, ms, xc, xs, n_max, rows, row_exp, tsum, q, jac, i_jac, want_jac
         ok = ok and row_exp[j, n_max] == row_exp[j, 0]
     if ok:
         tsum[:, :] = 0j
-        factor = (_psi_normalisation(z[0], rows[0, 0], times_i(rows[0, 1])),
-                  _psi_normalisation(z[1], rows[1, 0], times_i(rows[1, 1])),
-                  _psi_normalisation(z[2], rows[2, 0], times_i(rows[2, 1])),
-                  _psi_normalisation(z[3], rows[3, 0], times_i(rows[3, 1])))
+        factor = (_psi_normalisation(z[0], inv_z[0], rows[0, 0], times_i(rows[0, 1])),
+                  _psi_normalisation(z[1], inv_z[1], rows[1, 0], times_i(rows[1, 1])),
+                  _psi_normalisation(z[2], inv_z[2], rows[2, 0], times_i(rows[2, 1])),
+                  _psi_normalisation(z[3], inv_z[3], rows[3, 0], times_i(rows[3, 1])))
         ok, fwd, sca, back = _orders_plain(rows, factor, z, inv_z, sign, c, inputs, n_max, want_jac, tsum)
     if not ok:
         tsum[:, :] = 0j

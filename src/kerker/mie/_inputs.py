@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from kerker.materials import Material, material
+from kerker.mie._memory import check_memory
 from kerker.mie.special import n_max_wiscombe
 
 __all__ = ["MieInputs", "check_env", "check_n_max", "prepare_coefficient_inputs", "prepare_inputs", "to_output", "truncation_orders"]
@@ -178,8 +179,10 @@ def _where(mask: torch.Tensor) -> tuple[int, ...]:
 
 
 def _check_passive(label: str, symbol: str, value: torch.Tensor) -> None:
-    """Refuse gain: Im < 0 beyond ``GAIN_TOLERANCE`` of the modulus."""
+    """Refuse gain: Im < 0 beyond ``GAIN_TOLERANCE`` of the modulus (only negative parts are checked)."""
     v = value.detach()
+    if not bool((v.imag < 0).any()):
+        return
     gain = v.imag < -GAIN_TOLERANCE * v.abs()
     if gain.any():
         at = _where(gain)
@@ -216,8 +219,10 @@ def _refractive_index(eps: torch.Tensor) -> torch.Tensor:
     return torch.where(below, _EIGHTH_TURN * torch.sqrt(-1j * eps), torch.sqrt(eps))
 
 
-def _check_permittivity_size(name: str, eps: torch.Tensor) -> None:
-    small = eps.detach().abs() < MIN_ABS_PERMITTIVITY
+def _check_permittivity_size(name: str, eps: torch.Tensor) -> torch.Tensor:
+    """Refuse ``|eps| < MIN_ABS_PERMITTIVITY``; returns ``|eps|`` (for :func:`check_sizes`)."""
+    modulus = eps.detach().abs()
+    small = modulus < MIN_ABS_PERMITTIVITY
     if small.any():
         first = tuple(int(i) for i in small.nonzero()[0])
         value = complex(eps.detach()[first])
@@ -226,44 +231,7 @@ def _check_permittivity_size(name: str, eps: torch.Tensor) -> None:
             f"{name} permittivity must satisfy |eps| >= {MIN_ABS_PERMITTIVITY:g} ({why}), "
             f"got {value} at (particle, wavelength) index {first}"
         )
-
-
-def available_memory() -> int | None:
-    """Bytes this process may still allocate: MemAvailable, capped by a cgroup limit (None: unknown)."""
-    limits = []
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    limits.append(int(line.split()[1]) * 1024)
-    except OSError:
-        pass
-    for limit_file, usage_file in (
-        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
-    ):
-        try:
-            with open(limit_file) as f_limit, open(usage_file) as f_usage:
-                text = f_limit.read().strip()
-                if text != "max" and int(text) < 2**60:
-                    limits.append(int(text) - int(f_usage.read().strip()))
-        except (OSError, ValueError):
-            pass
-    return min(limits) if limits else None
-
-
-def check_memory(what: str, n_points: int, per_point: int, fixed: int, detail: str) -> None:
-    """MemoryError before allocating when ``fixed + n_points * per_point`` bytes cannot fit."""
-    need = fixed + n_points * per_point
-    available = available_memory()
-    if available is None or need <= available:
-        return
-    fit = max(0, (available - fixed) // per_point)
-    raise MemoryError(
-        f"{what} for {detail} ({n_points:,} points) needs about {need / 1e9:.3g} GB "
-        f"({per_point} bytes per point + {fixed / 1e9:.2g} GB working set), but about {available / 1e9:.3g} GB "
-        f"are available; split the request into chunks of at most {fit:,} points"
-    )
+    return modulus
 
 
 def _wants_grad(*values) -> bool:
@@ -294,16 +262,17 @@ def truncation_orders(x_shell: torch.Tensor, n_max: int | None) -> torch.Tensor:
 
 
 def check_sizes(m_core, m_shell, x_core, x_shell, orders, *, names=("r_core", "r_core + t_shell"),
-                parts=("core", "shell")) -> None:
+                parts=("core", "shell"), moduli=None) -> None:
     """Refuse sizes outside what float64 and the recurrences can represent (see the limits above).
 
     All arguments broadcast to one shape; ``names`` are the user's arguments for the inner
     and the outer size, used in the messages, and ``parts`` the subscripts of the two media
     (``m_core``, ``x_shell``; layered spheres name their layers, ``m_0``, ``x_1``).
+    ``moduli``: ``(|m_core|, |m_shell|)`` where the caller has them.
     """
     inner, outer = parts
     xc, xs = x_core.detach(), x_shell.detach()
-    mc, ms = m_core.detach().abs(), m_shell.detach().abs()
+    mc, ms = moduli if moduli is not None else (m_core.detach().abs(), m_shell.detach().abs())
     for size, label, arg in (
         (xs, f"outer size parameter x_{outer} = 2 pi n_env r_{outer} / wavelength", names[1]),
         (ms * xs, f"optical size |m_{outer}| x_{outer}", names[1]),
@@ -414,8 +383,8 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
         )
     eps_core = _permittivity("core", core, wl, n_particles, use_torch)
     eps_shell = _permittivity("shell", shell, wl, n_particles, use_torch)
-    _check_permittivity_size("core", eps_core)
-    _check_permittivity_size("shell", eps_shell)
+    abs_core = _check_permittivity_size("core", eps_core)
+    abs_shell = _check_permittivity_size("shell", eps_shell)
     shape = (n_particles, wl.shape[0])
     m_core = _refractive_index(eps_core) / env_t  # (1 or P, W)
     m_shell = _refractive_index(eps_shell) / env_t
@@ -423,7 +392,10 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
     x_core = rc[:, None] * k[None, :]
     x_shell = (rc + ts)[:, None] * k[None, :]
     orders = truncation_orders(x_shell, n_max)
-    check_sizes(m_core, m_shell, x_core, x_shell, orders)
+    # |m| = sqrt|eps| / n_env (to rounding: only the size limits use it); NumPy's sqrt, as
+    # torch's float64 sqrt runs MKL's OpenMP threads, which hang in a forked child
+    modulus = [torch.from_numpy(np.sqrt(a.numpy())) / env_t.detach() for a in (abs_core, abs_shell)]
+    check_sizes(m_core, m_shell, x_core, x_shell, orders, moduli=tuple(modulus))
     if not blocked:
         rows = (n_max_wiscombe(float(x_shell.detach().max())) if n_max is None else n_max) + 1
         check_memory("the Mie kernel", x_shell.numel(), rows * UNBLOCKED_BYTES_PER_ROW, 0, detail)

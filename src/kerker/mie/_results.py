@@ -21,7 +21,8 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from kerker.mie._inputs import UNBLOCKED_BYTES_PER_ROW, check_memory, to_output
+from kerker.mie._inputs import UNBLOCKED_BYTES_PER_ROW, to_output
+from kerker.mie._memory import check_memory
 from kerker.mie.layers import layer_coefficients_orders_first
 from kerker.mie.special import n_max_wiscombe
 

@@ -35,11 +35,11 @@ from kerker.mie._inputs import (
     _wants_grad,
     _where,
     check_env,
-    check_memory,
     check_n_max,
     check_sizes,
     truncation_orders,
 )
+from kerker.mie._memory import check_memory
 from kerker.mie.layers import layer_coefficients_orders_first
 from kerker.mie._results import Efficiencies, Source
 from kerker.mie.special import n_max_wiscombe

@@ -60,7 +60,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from kerker.mie._inputs import MAX_SIZE, _as_real, _is_torch, check_env, check_memory, check_n_max, to_output
+from kerker.mie._inputs import MAX_SIZE, _as_real, _is_torch, check_env, check_n_max, to_output
+from kerker.mie._memory import check_memory
 from kerker.mie.layered import _check_layer_sizes, _check_radii, _fill_empty_core, _layers, _relative_indices
 from kerker.mie.layers import layer_coefficients_orders_first
 from kerker.mie._range import _binary_exponent, _ldexp, _max_abs, _normalise_rows, _pow2
