@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from kerker.cli import main
 from kerker.dataset import DatasetConfig, build_dataset, open_dataset
-from kerker.design import InverseTargets, run_inverse_benchmark, run_inverse_study, run_kerker_study
+from kerker.design import InverseTargets, run_inverse_benchmark, run_kerker_study
 
 # 4 off-grid targets; two methods, small searches: latent (2 batches of 2 targets), de (one task per target)
 METHODS = "latent-surrogate,de"
@@ -41,9 +44,16 @@ def _summary(path) -> dict:
 
 @pytest.fixture(scope="module")
 def in_process(targets_file, tmp_path_factory):
-    """The in-process study: what `kerker benchmark inverse` runs, without its figures."""
+    """The in-process study (`kerker benchmark inverse` without Dask) on one torch thread, as
+    each worker runs: the surrogate's float32 backward may round differently on two threads
+    on some CPUs (docs/distributed.md). It runs in its own process, since changing the
+    thread count here would leave an OpenMP pool that a later forked child hangs on."""
     out = tmp_path_factory.mktemp("inverse") / "in-process"
-    run_inverse_study(targets_file, out, targets=4, methods=tuple(METHODS.split(",")), **OPTIONS)
+    argv = ["benchmark", "inverse", "--data", str(targets_file), "--targets", "4", "--methods", METHODS,
+            *(f"--{k}={v}" for k, v in OPTIONS.items()), "--out", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cli = "import sys; from kerker.cli import main; sys.exit(main(sys.argv[1:]))"
+    subprocess.run([sys.executable, "-c", cli, *argv], env=env, check=True, capture_output=True)
     return out
 
 

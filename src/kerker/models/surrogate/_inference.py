@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from kerker.dataset import Designs
+from kerker.models._rows import in_fixed_row_calls
 from kerker.models.checkpoint import load_checkpoint, require_entries
 from kerker.models.surrogate._config import MLPConfig, ResNetConfig
 from kerker.models.surrogate._preprocessing import SurrogatePreprocessing
@@ -162,12 +163,17 @@ class Surrogate(nn.Module):
         -------
         Tensor, shape (P, 2, W)
         """
-        network = self.network if self.network.training else self._inference_network()
+        if self.arch == "mlp":
+            if wavelength is None:
+                wavelength = self.preprocessing.scale_wavelength(torch.as_tensor(self.preprocessing.wavelength))
+            wavelength = wavelength.to(design.dtype)
+        if self.network.training:
+            return self.network(design) if self.arch == "resnet" else self.network(design, wavelength)
+        network = self._inference_network()
+        # in eval mode each design's prediction is independent of the rest of the batch
         if self.arch == "resnet":
-            return network(design)
-        if wavelength is None:
-            wavelength = self.preprocessing.scale_wavelength(torch.as_tensor(self.preprocessing.wavelength))
-        return network(design, wavelength.to(design.dtype))
+            return in_fixed_row_calls(network, design)
+        return in_fixed_row_calls(lambda rows: network(rows, wavelength), design)
 
     def _inference_network(self) -> nn.Module:
         """What :meth:`forward` runs in eval mode: a frozen copy of the network (the ResNet's

@@ -41,6 +41,7 @@ from torch import nn
 
 from kerker._config import positive_int
 from kerker.dataset import DesignEncoder, Designs
+from kerker.models._rows import in_fixed_row_calls
 from kerker.models.checkpoint import load_checkpoint, require_entries
 from kerker.models.wgan._config import GeneratorConfig
 from kerker.models.wgan._layers import glorot_, mlp
@@ -184,7 +185,14 @@ class Generator(nn.Module):
             L sizes in (-1, 1) (tanh), then L rows of probabilities summing to 1.
         """
         fixed = self._fixed(fix, fix_core, fix_shell)
-        h = self.body(self._check_z(z))
+        z = self._check_z(z)
+        if self.training:
+            return self._design_vector(z, fixed)
+        # in eval mode each z's design is independent of the rest of the batch
+        return in_fixed_row_calls(lambda rows: self._design_vector(rows, fixed), z)
+
+    def _design_vector(self, z: torch.Tensor, fixed: list) -> torch.Tensor:
+        h = self.body(z)
         sizes = torch.tanh(self.size_head(h))
         probs = [self._override(torch.softmax(head(h), dim=-1), f) for head, f in zip(self.material_heads, fixed)]
         return torch.cat([sizes, *probs], dim=-1)
