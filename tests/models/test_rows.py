@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from kerker.models import load_generator, load_surrogate
@@ -16,8 +17,9 @@ def _designs(rng, n):
             torch.tensor(rng.uniform(1, 100, n), requires_grad=True), torch.tensor(rng.uniform(1, 100, n)))
 
 
-def test_surrogate_prediction_and_gradient_do_not_depend_on_the_batch(rng):
-    surrogate = load_surrogate("resnet")
+@pytest.mark.parametrize("name", ["resnet", "mlp"])
+def test_surrogate_prediction_and_gradient_do_not_depend_on_the_batch(rng, name):
+    surrogate = load_surrogate(name)
     core, shell, r, t = _designs(rng, 300)
     q_fwd, q_back = surrogate.predict(core, shell, r, t)
     (q_fwd.sum() + q_back.sum()).backward()

@@ -394,7 +394,7 @@ def prepare_inputs(core, shell, r_core, t_shell, wavelength, env=1.0, n_max=None
     orders = truncation_orders(x_shell, n_max)
     # |m| = sqrt|eps| / n_env (to rounding: only the size limits use it); NumPy's sqrt, as
     # torch's float64 sqrt runs MKL's OpenMP threads, which hang in a forked child
-    modulus = [torch.from_numpy(np.sqrt(a.numpy())) / env_t.detach() for a in (abs_core, abs_shell)]
+    modulus = [torch.from_numpy(np.sqrt(a.cpu().numpy())).to(a.device) / env_t.detach() for a in (abs_core, abs_shell)]
     check_sizes(m_core, m_shell, x_core, x_shell, orders, moduli=tuple(modulus))
     if not blocked:
         rows = (n_max_wiscombe(float(x_shell.detach().max())) if n_max is None else n_max) + 1

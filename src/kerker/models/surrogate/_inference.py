@@ -163,17 +163,18 @@ class Surrogate(nn.Module):
         -------
         Tensor, shape (P, 2, W)
         """
+        network = self.network if self.network.training else self._inference_network()
+        call = network
         if self.arch == "mlp":
             if wavelength is None:
                 wavelength = self.preprocessing.scale_wavelength(torch.as_tensor(self.preprocessing.wavelength))
-            wavelength = wavelength.to(design.dtype)
+            wl = wavelength.to(design.dtype)
+
+            def call(rows):
+                return network(rows, wl)
         if self.network.training:
-            return self.network(design) if self.arch == "resnet" else self.network(design, wavelength)
-        network = self._inference_network()
-        # in eval mode each design's prediction is independent of the rest of the batch
-        if self.arch == "resnet":
-            return in_fixed_row_calls(network, design)
-        return in_fixed_row_calls(lambda rows: network(rows, wavelength), design)
+            return call(design)
+        return in_fixed_row_calls(call, design)  # eval: a design's prediction does not depend on its batch
 
     def _inference_network(self) -> nn.Module:
         """What :meth:`forward` runs in eval mode: a frozen copy of the network (the ResNet's
