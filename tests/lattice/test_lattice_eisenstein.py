@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from kerker.lattice import eisenstein, reduce_tau
+from kerker.lattice._lambert import SERIES, rounding_program
 from kerker.lattice._series import choose_terms
 from tests.reference.lattice_mpmath import mp_eisenstein, rel_err
 
@@ -65,6 +66,38 @@ def test_terms_at_rho():
     assert choose_terms(r, y, 1e-16, ("e4",)) in (8, 9)
     assert choose_terms(r, y, 1e-16, ("e6",)) == 10
     assert choose_terms(r, y, 1e-16, ("l0", "l1", "l2")) == 7
+
+
+def _term_by_term(key, r, rel0, drift, m_terms):
+    """The rounding magnitude of one Lambert sum summed term by term (docs/lattice-math.md §2), in mpmath."""
+    total = mp.mpf(0)
+    for m in range(1, m_terms + 1):
+        ub = 1 / (1 - mp.mpf(r) ** m)
+        tb = mp.mpf(r) ** m * ub * (rel0 + drift * m)
+        weight = {"e2": m, "e4": m**3, "e6": m**5, "kron": mp.mpf(1) / m, "l0": mp.mpf(1) / m**3}.get(key)
+        if key == "l1":
+            weight = 2 * ub / mp.mpf(m) ** 2
+        if key == "l2":
+            weight = 4 * ub * ub * (1 + mp.mpf(r) ** m) / m
+        total += tb * weight
+    return total
+
+
+@pytest.mark.parametrize("key", SERIES)
+def test_closed_form_rounding_bounds_the_term_sums(key):
+    # The closed form sums the per-term bound over every m >= 1: it must lie above the
+    # term-by-term sum at any truncation, and above it by little inside F (r <= 4.33e-3).
+    rounding = rounding_program(SERIES)
+    i = SERIES.index(key)
+    with mp.workdps(30):
+        for r in (1e-12, 1e-6, 2.8e-4, 4.33e-3, 0.05, 0.3):
+            rel0, drift = 17 * 2.2e-16, 2.2e-16 * 40.0
+            bound = rounding(r, rel0, drift)[i]
+            for m_terms in (1, 5, 60):
+                exact = _term_by_term(key, r, rel0, drift, m_terms)
+                assert bound >= exact, (key, r, m_terms)
+            if r <= 4.33e-3:
+                assert bound <= exact * (1 + 1.2 * r), (key, r, float(bound / exact))  # measured <= 1 + 0.8 r
 
 
 def test_exact_values():

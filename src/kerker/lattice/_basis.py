@@ -154,9 +154,7 @@ _2P, _3P, _2P2, _4P2, _4P3 = 2.0 * PI, 3.0 * PI, 2.0 * PI**2, 4.0 * PI**2, 4.0 *
 
 def _nonreducible_parts(qs: QSeries) -> tuple:
     """The terms ``S(4, 0)`` and ``S(4, -2)`` share, formed once per q-series (memoised on it)."""
-    if qs.memo is None:
-        qs.memo = {}
-    parts = qs.memo.get("nonreducible")
+    parts = qs.nonreducible
     if parts is None:
         y = qs.y
         y2, y3 = y * y, y * y * y
@@ -167,7 +165,7 @@ def _nonreducible_parts(qs: QSeries) -> tuple:
         t1 = _2P2 / y2 * l1
         # S(4,0) - S(4,-2), summed without the common pi^4/45 (no cancellation)
         diff = _PZ15 / y3 + t2 + t1r + t1 + _3P / y3 * l0r
-        parts = qs.memo["nonreducible"] = (y, y2, y3, l0r, t1r, t2, t1, diff)
+        parts = qs.nonreducible = (y, y2, y3, l0r, t1r, t2, t1, diff)
     return parts
 
 

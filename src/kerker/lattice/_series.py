@@ -11,7 +11,7 @@ other points. Each returned value carries an absolute error bound: the tail boun
 grid point, which bounds the point's own tail) plus a float64 rounding bound.
 
 One point (Python numbers: the scalar path) and a batch run the same code: the Lambert
-terms are summed one after another in a generated loop (:func:`_lambert_program`), never
+terms are summed one after another in a generated loop (:mod:`kerker.lattice._lambert`), never
 by BLAS, and the arithmetic is that of :mod:`kerker.lattice._arith`, so both give the
 same bits.
 """
@@ -23,13 +23,20 @@ from functools import lru_cache
 
 import numpy as np
 
-from kerker.lattice._arith import ONE, fcos, fexp, flog2, fmin, fsin, ipow, make
+from kerker.lattice._arith import fcos, fexp, flog2, fmin, fsin, ipow, make
+from kerker.lattice._lambert import (
+    EPS,
+    LAMBERT_C,
+    N_WEIGHTS,
+    SERIES,
+    WEIGHTS,
+    finish_program,
+    lambert,
+    lambert_program,
+    rounding_program,
+)
 
-EPS = float(np.finfo(float).eps)
 PI = math.pi
-# c_k of E_k = 1 - (2k / B_k) sum m^(k-1) q^m / (1 - q^m), signs separate (docs/lattice-math.md §2).
-_LAMBERT_C = {2: 24.0, 4: 240.0, 6: 504.0}
-_LAMBERT_SIGN = {2: -1.0, 4: 1.0, 6: -1.0}
 _MAX_TERMS = 4000
 # Beyond Im tau_f = 53 log(2) / (2 pi) ~ 5.85, |q| < 2^-53: the q-terms of E_k fall below one
 # ulp of its constant term, so polynomials in E_k cannot resolve D^r E_k = O(q) and the
@@ -56,11 +63,11 @@ class QSeries:
         Number of Lambert terms ``M`` used at each point.
     e2, e4, e6 : complex or CArray
         Normalised Eisenstein series at ``tau_f``.
-    e_err : three of float or ndarray of float64
+    e_err : tuple of three float or ndarray of float64
         Absolute error bounds of ``e2, e4, e6`` (``None`` for sums not in ``bound_keys``).
-    e_shift : three of complex or CArray
+    e_shift : tuple of three complex or CArray
         ``E2 - 1, E4 - 1, E6 - 1``, summed without the constant (full relative accuracy).
-    e_shift_err : three of float or ndarray of float64
+    e_shift_err : tuple of three float or ndarray of float64
         Their absolute error bounds (formed only up the cusp, where they are used).
     kron : complex or CArray
         ``K = sum_m q^m / (m (1 - q^m))`` (Kronecker limit formula, docs/lattice-math.md §4d).
@@ -68,8 +75,8 @@ class QSeries:
         The sums ``L0, L1, L2`` of docs/lattice-math.md §4e.
     kron_err, l0_err, l1_err, l2_err : float or ndarray of float64
         Their absolute error bounds (``None`` for sums not in ``bound_keys``).
-    memo : dict
-        Quantities derived from the series, formed once (e.g. ``_basis._nonreducible_parts``).
+    nonreducible : tuple or None
+        The terms ``S(4, 0)`` and ``S(4, -2)`` share, formed once (``_basis._nonreducible_parts``).
     """
 
     _FIELDS = (
@@ -78,9 +85,9 @@ class QSeries:
     )  # fmt: skip
     y = terms = e2 = e4 = e6 = kron = l0 = l1 = l2 = None
     kron_err = l0_err = l1_err = l2_err = None
-    e_err = e_shift = e_shift_err = (None, None, None)  # lists of three in an instance
+    e_err = e_shift = e_shift_err = (None, None, None)
 
-    memo = None  # a dict of derived quantities once one is formed (e.g. _basis._nonreducible_parts)
+    nonreducible = None  # the terms S(4, 0) and S(4, -2) share, once formed (_basis._nonreducible_parts)
 
     def take(self, idx) -> QSeries:
         """The batch restricted to the points ``idx`` (every field indexed)."""
@@ -140,9 +147,8 @@ def _tails(m_terms, r, y, keys=None) -> list:
 
 
 _ALL = (True,) * 7
-_CK = (_LAMBERT_C[2], _LAMBERT_C[4], _LAMBERT_C[6])
+_CK = (LAMBERT_C[2], LAMBERT_C[4], LAMBERT_C[6])
 _RHO_MAX = 1.0 - 1e-300
-SERIES = ("e2", "e4", "e6", "kron", "l0", "l1", "l2")
 # largest prefactor each sum meets in docs/lattice-math.md §4 (as a function of Im tau_f)
 _PREFACTOR = {
     "e2": lambda y: 1.0,
@@ -220,7 +226,8 @@ class SeriesSpec:
 
     def __init__(self, keys: tuple, bound_keys: tuple):
         self.keys, self.bound_keys = keys, bound_keys
-        self.e_plan = _e_plan(keys, bound_keys)
+        self.finish = finish_program(keys, bound_keys)
+        self.rounding = rounding_program(bound_keys)
         self.truncations: dict = {}  # (r_key, y_key, tol) -> (M, tails)
         self.programs: dict = {}  # masked -> generated function
 
@@ -234,7 +241,7 @@ class SeriesSpec:
     def program(self, masked: bool):
         got = self.programs.get(masked)
         if got is None:
-            got = self.programs[masked] = _lambert_program(self.keys, self.bound_keys, masked)
+            got = self.programs[masked] = lambert_program(self.keys, masked)
         return got
 
 
@@ -254,8 +261,8 @@ def truncation_at(r, y, tol: float, spec: SeriesSpec):
     cached with ``M``. A point's truncation, value and certificate never depend on the other
     points of its batch. Returns an int and a list (one point), or int64 and float64 arrays.
     """
-    if type(y) is float:
-        key = (max(_r_key(r), _R_KEY_MIN), min(math.floor(y * 64.0), _Y_KEY_MAX), tol)
+    if type(y) is float:  # _r_key written out (one call less on the scalar path)
+        key = (max(math.ceil(math.log2(max(r, 1e-300)) * 64.0), _R_KEY_MIN), min(math.floor(y * 64.0), _Y_KEY_MAX), tol)
         got = spec.truncations.get(key)
         return spec.truncation(*key) if got is None else got
     if np.size(y) == 0:
@@ -271,111 +278,6 @@ def truncation_at(r, y, tol: float, spec: SeriesSpec):
         None if rows[0][1][i] is None else np.array([row[1][i] for row in rows])[inverse] for i in range(len(SERIES))
     ]
     return m_terms, tails
-
-
-# The Lambert sums, term m: (value, rounding magnitude) with t = q^m u, u = 1/(1 - q^m),
-# tu = t u, and tb = r^m ub rel_m, ub = 1/(1 - r^m), tbu = tb ub its magnitudes
-# (docs/lattice-math.md §2, §4d, §4e); {w} is the weight of term m.
-_SUM_TERMS = {
-    "e2": ("t * {m}", "tb * {m}"),
-    "e4": ("t * {m3}", "tb * {m3}"),
-    "e6": ("t * {m5}", "tb * {m5}"),
-    "kron": ("t * {i1}", "tb * {i1}"),
-    "l0": ("t * {i3}", "tb * {i3}"),
-    "l1": ("tu * {i2}", "tbu * {i2}"),
-    "l2": ("tu * u * (ONE + qm) * {i1}", "tbu * ub * (1.0 + rm) * {i1}"),
-}
-# the l1, l2 magnitudes carry factors 2 and 4 (applied once, at the end)
-_SUM_SCALE = {"l1": "2.0 * ", "l2": "4.0 * "}
-
-
-def _weight_row(m: int) -> tuple:
-    """``m, m^3, m^5, 1/m, 1/m^3, 1/m^2``: the weights of term ``m`` (floats)."""
-    return float(m), float(m**3), float(m**5), 1.0 / m, 1.0 / m**3, 1.0 / m**2
-
-
-_WEIGHT_NAMES = ("m", "m3", "m5", "i1", "i3", "i2")
-_WEIGHT_VARS = {n: n for n in _WEIGHT_NAMES}  # the weights as the loop's variables
-_WEIGHTS = [None] + [_weight_row(m) for m in range(1, 65)]  # index m; extended on demand
-
-
-@lru_cache(maxsize=None)
-def _lambert_program(keys: tuple, bound_keys: tuple, masked: bool):
-    """The Lambert terms of ``keys``, generated as one function of ``M``.
-
-    ``f(q, r, rel0, drift, live, m_max, weights) -> (values, magnitudes)`` (lists in
-    :data:`SERIES` order, ``None`` for sums not in ``keys``, magnitudes only for
-    ``bound_keys``). Term ``m``: ``q^m = q^(m-1) q``, ``u = 1/(1 - q^m)``, ``t = q^m u``,
-    ``ub = 1/(1 - r^m)``, ``tb = r^m ub (rel0 + drift m)``, then every sum of
-    :data:`_SUM_TERMS` adds its term, in order; term 1 is written out (its weights are 1).
-    With ``masked`` (a batch whose points have different ``M``), ``t`` and ``tb`` of term
-    ``m >= 2`` are multiplied by ``live[m]`` (1 while ``m <= M`` of the point, else 0, and
-    ``x + 0 == x``). Runs on Python numbers and on CArray alike.
-    """
-    wanted = [k for k in SERIES if k in keys]
-    pairs = any(k in keys for k in ("l1", "l2"))
-    bound_pairs = any(k in bound_keys for k in ("l1", "l2"))
-
-    def term(m1: bool, indent: str) -> list:
-        lines = [f"{indent}u = ONE / (ONE - qm)", f"{indent}t = qm * u", f"{indent}ub = 1.0 / (1.0 - rm)"]
-        lines.append(f"{indent}tb = rm * ub * (rel0 + drift{'' if m1 else ' * m'})")
-        if masked and not m1:
-            lines += [f"{indent}t = t * live[k]", f"{indent}tb = tb * live[k]"]
-        if pairs:
-            lines.append(f"{indent}tu = t * u")
-        if bound_pairs:
-            lines.append(f"{indent}tbu = tb * ub")
-        for k in wanted:
-            for side, template in zip("vb", _SUM_TERMS[k]):
-                if side == "b" and k not in bound_keys:
-                    continue
-                if m1:  # every weight of term 1 is 1.0
-                    first = template.format(**dict.fromkeys(_WEIGHT_NAMES, "1.0")).removesuffix(" * 1.0")
-                    lines.append(f"{indent}{side}_{k} = {first}")
-                else:
-                    lines.append(f"{indent}{side}_{k} = {side}_{k} + {template.format(**_WEIGHT_VARS)}")
-        return lines
-
-    lines = ["def f(q, r, rel0, drift, live, m_max, weights):", "    qm = q", "    rm = r"]
-    lines += term(True, "    ")
-    lines.append("    for k in range(2, m_max + 1):")
-    lines.append(f"        {', '.join(_WEIGHT_NAMES)} = weights[k]")
-    lines += ["        qm = qm * q", "        rm = rm * r"]
-    lines += term(False, "        ")
-    values = ", ".join(f"v_{k}" if k in keys else "None" for k in SERIES)
-    bounds = ", ".join(f"{_SUM_SCALE.get(k, '')}b_{k}" if k in bound_keys else "None" for k in SERIES)
-    lines.append(f"    return [{values}], [{bounds}]")
-    source = "\n".join(lines)
-    namespace = {"ONE": ONE}
-    exec(source, namespace)  # noqa: S102 - generated from _SUM_TERMS above
-    f = namespace["f"]
-    f.source = source
-    return f
-
-
-def _lambert(q, r, m_terms, rel0, drift, spec: SeriesSpec):
-    """The truncated sums of ``spec.keys`` and their rounding magnitudes, one term after another.
-
-    ``m_terms`` is an int (every point the same) or one per point; then points past their
-    own ``M`` get zero terms (``x + 0 == x``), so each equals its own truncation. The
-    same operations in the same order for one point and for a batch
-    (:func:`_lambert_program`).
-    """
-    if type(m_terms) is not int:
-        m_max = int(np.max(m_terms, initial=1))
-        if not np.all(m_terms == m_max):
-            live = [None] + [(m <= m_terms).astype(float) for m in range(1, m_max + 1)]
-            return spec.program(True)(q, r, rel0, drift, live, m_max, _weights_to(m_max))
-        m_terms = m_max
-    weights = _WEIGHTS if m_terms < len(_WEIGHTS) else _weights_to(m_terms)
-    program = spec.programs.get(False) or spec.program(False)
-    return program(q, r, rel0, drift, None, m_terms, weights)
-
-
-def _weights_to(m_max: int) -> list:
-    while len(_WEIGHTS) <= m_max:
-        _WEIGHTS.append(_weight_row(len(_WEIGHTS)))
-    return _WEIGHTS
 
 
 def nome(tau_f):
@@ -426,51 +328,15 @@ def qseries(tau_f, tol: float, keys=SERIES, bound_keys=None) -> QSeries:
     # q^m accumulates m of those plus m complex products; the summation adds M eps.
     drift = EPS * (6.0 + 8.0 * PI * abs(tau_f))
     rel0 = (8.0 + m_terms) * EPS
-    v, b = _lambert(q, r, m_terms, rel0, drift, spec)
+    if type(m_terms) is int and m_terms < N_WEIGHTS:  # lambert's common case, written out
+        v = (spec.programs.get(False) or spec.program(False))(q, None, m_terms, WEIGHTS)
+    else:
+        v = lambert(q, m_terms, spec)
+    b = spec.rounding(r, rel0, drift)
     qs = QSeries()
     qs.y, qs.terms = y, m_terms
-    e, e_err, shift, shift_err = [None] * 3, [None] * 3, [None] * 3, [None] * 3
-    e_plan = spec.e_plan
-    cusp = e_plan and (y > CUSP_IMAG if type(y) is float else bool(np.any(y > CUSP_IMAG)))
-    for i, ck, sign_ck, bounded in e_plan:
-        a = v[i]
-        shift[i] = sign_ck * a
-        e[i] = 1.0 + shift[i]
-        if bounded:
-            tail_mag = tails[i] + ck * b[i]
-            size = abs(a)
-            e_err[i] = tail_mag + _EPS2 * (1.0 + ck * size)
-            if cusp:  # E - 1 is used up the cusp only (_ring.shifted_derivative)
-                shift_err[i] = tail_mag + EPS * ck * size
-    qs.e2, qs.e4, qs.e6 = e
-    qs.e_err, qs.e_shift, qs.e_shift_err = e_err, shift, shift_err
-    if v[3] is not None:
-        qs.kron = v[3]
-        if b[3] is not None:
-            qs.kron_err = tails[3] + b[3]
-    if v[4] is not None:
-        qs.l0 = v[4]
-        if b[4] is not None:
-            qs.l0_err = tails[4] + b[4]
-    if v[5] is not None:
-        qs.l1 = v[5]
-        if b[5] is not None:
-            qs.l1_err = tails[5] + b[5]
-    if v[6] is not None:
-        qs.l2 = v[6]
-        if b[6] is not None:
-            qs.l2_err = tails[6] + b[6]
+    cusp = y > CUSP_IMAG if type(y) is float else bool(np.any(y > CUSP_IMAG))
+    spec.finish(qs, v, b, tails, cusp)
     return qs
 
 
-_EPS2 = 2.0 * EPS
-
-
-@lru_cache(maxsize=None)
-def _e_plan(keys: tuple, bound_keys: tuple) -> tuple:
-    """``(index, c_k, sign c_k, bounded)`` of each ``E_k`` formed (``E_k = 1 + sign c_k sum``)."""
-    return tuple(
-        (i, _LAMBERT_C[k], _LAMBERT_SIGN[k] * _LAMBERT_C[k], f"e{k}" in bound_keys)
-        for i, k in enumerate((2, 4, 6))
-        if f"e{k}" in keys
-    )
