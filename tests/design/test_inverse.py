@@ -85,6 +85,8 @@ def test_enumerate_on_exact_finds_the_best_shell_of_a_silicon_core():
         ({"materials": ["Si"], "fix_shell": "Au"}, ValueError, "not among the allowed materials"),
         ({"method": "latent", "physics": "exact", "r_range": (1.0, 200.0)}, ValueError, "generator's training ranges"),
         ({"method": "enumerate", "physics": "surrogate", "t_range": (1.0, 300.0)}, ValueError, "use physics='exact'"),
+        ({"stratify": True}, ValueError, "stratify applies to method='latent'"),
+        ({"method": "latent", "physics": "surrogate", "stratify": 1}, TypeError, "stratify must be True or False"),
     ],
 )
 def test_bad_arguments_are_clear_errors(kwargs, error, match):
@@ -118,3 +120,43 @@ def test_latent_search_leaves_the_generator_and_surrogate_weights_as_they_were()
     assert [p.requires_grad for p in generator.parameters()] == flags and all(flags)
     assert all(p.grad is None for p in generator.parameters())
     assert all(p.grad is None for p in surrogate.parameters())
+
+
+def _stratified_by_rounds(loss, pair, starts):
+    """The rule spelled out: rounds over the pairs, each round in order of loss (a reference loop)."""
+    queues = {p: sorted(np.flatnonzero(pair == p), key=lambda i: (loss[i], i)) for p in np.unique(pair)}
+    kept = []
+    for rank in range(max(len(q) for q in queues.values())):
+        this_round = sorted((q[rank] for q in queues.values() if rank < len(q)), key=lambda i: (loss[i], i))
+        kept += this_round
+    return sorted(kept[:starts], key=lambda i: (loss[i], i))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stratified_screening_keeps_each_pairs_best_first(seed):
+    from kerker.design._methods import stratified_keep
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 400))
+    loss = rng.random(n)
+    loss[rng.integers(0, n, 3)] = loss[0]  # ties break by position
+    pair = rng.integers(0, int(rng.integers(1, 60)), n)
+    starts = int(rng.integers(1, n + 1))
+    got = stratified_keep(loss, pair, starts)
+    assert got.tolist() == _stratified_by_rounds(loss, pair, starts)
+    present = np.unique(pair)
+    if starts >= present.size:  # every pair is descended
+        assert set(pair[got]) == set(present)
+
+
+def test_stratified_latent_screening_descends_every_pair():
+    # 49 starts screened from 8 x 49 candidates (all 49 pairs among them), one step of a
+    # negligible learning rate, so the final designs are the kept starts: one per pair,
+    # where the best-by-loss screen keeps the pairs that happen to score well (measured: 23).
+    obj = Directional(704.7619047619048)
+    kw = {"starts": 49, "iterations": 1, "seed": 3, "screen": 8, "lr": 1e-7}
+    plain = inverse_design(obj, "latent", "surrogate", **kw)
+    spread = inverse_design(obj, "latent", "surrogate", stratify=True, **kw)
+    pairs = [len(set(zip(r.core, r.shell))) for r in (plain, spread)]
+    assert pairs[1] == 49 and pairs[0] < 35, pairs
+    assert spread.to_dict()["meta"]["config"]["stratify"] is True

@@ -68,3 +68,20 @@ def test_two_studies_cannot_share_an_output(targets_file, tmp_path):
         with pytest.raises(ValueError, match="results.jsonl"):
             run_inverse_study(targets_file, tmp_path / "out", targets=2, methods=("latent-surrogate",), **OPTIONS)
     assert not (tmp_path / "out" / "results.jsonl").exists()
+
+
+def test_stratified_screening_rows_do_not_depend_on_the_batch(targets_file, tmp_path):
+    # --stratify spreads each target's screened starts over the pairs within its own group:
+    # a target's row is the same in a batch of 3 and in a sampled run of 2 (other batches)
+    opts = {**OPTIONS, "screen": 3, "stratify": True}
+    full = run_inverse_study(targets_file, tmp_path / "full", targets=6, methods=("latent-surrogate",), **opts)
+    assert full["provenance"]["config"]["stratify"] is True
+    assert main(["benchmark", "inverse", "--data", str(targets_file), "--targets", "6", "--sample", "2",
+                 "--methods", "latent-surrogate", "--starts", "6", "--iterations", "4", "--batch", "2",
+                 "--screen", "3", "--stratify", "--out", str(tmp_path / "part")]) == 0
+    part, every = _rows(tmp_path / "part"), _rows(tmp_path / "full")
+    assert len(part) == 2
+    for target, row in part.items():
+        assert row == every[target]
+    summary = json.loads((tmp_path / "part" / "summary.json").read_text())
+    assert summary["provenance"]["config"]["stratify"] is True

@@ -88,6 +88,9 @@ def register(subparsers) -> None:
     inv.add_argument("--population", type=count(1), default=100, help="de/cma population (default 100, the paper's)")
     inv.add_argument("--generations", type=count(1), default=250, help="de/cma generations (default 250, the paper's)")
     inv.add_argument("--screen", type=count(1), default=1, help="latent screening factor (default 1: random starts)")
+    inv.add_argument("--stratify", action="store_true",
+                     help="with --screen > 1: keep the screened latent starts spread over the material pairs "
+                          "(each pair's best, then each pair's second best, ...) instead of the best by loss alone")
     inv.add_argument("--batch", type=count(1), default=25, help="targets per batch of the gradient methods")
     inv.add_argument("--relative", action="store_true",
                      help="match with the scale-free relative MSE (each spectrum's MSE over its target's mean square)")
@@ -230,6 +233,7 @@ def _run_benchmark_inverse(args) -> int:
             data, out, off_grid=off_grid, targets=args.targets, methods=tuple(args.methods.split(",")),
             starts=args.starts, iterations=args.iterations, population=args.population,
             generations=args.generations, screen=args.screen, batch=args.batch, relative=args.relative,
+            stratify=args.stratify,
             seed=args.seed, sample=args.sample, command=["kerker", *sys.argv[1:]], log=log_line, executor=executor,
         )
     files = plot_inverse_study(out)

@@ -142,7 +142,7 @@ def _append(path: Path, rows: list[dict]) -> None:
 
 def _solve_batch(name: str, targets: InverseTargets, rows: np.ndarray, *, starts: int, iterations: int,
                  lr: float | None, seed: int, screen: int, surrogate, generator,
-                 relative: bool = False) -> tuple[list[dict], float]:
+                 relative: bool = False, stratify: bool = False) -> tuple[list[dict], float]:
     method, physics = STUDY_METHODS[name]
     k = rows.size
     wl = targets.wavelength
@@ -160,7 +160,8 @@ def _solve_batch(name: str, targets: InverseTargets, rows: np.ndarray, *, starts
         problem = Problem(objective, search, materials, all_idx, all_idx, (1.0, 100.0), (1.0, 100.0), starts,
                           iterations, float(lr), seed, 0.0, 0, None,
                           group_seeds=tuple(int(seed + targets.index[r]) for r in rows),
-                          screen=screen if method == "latent" else max(screen, 16))
+                          screen=screen if method == "latent" else max(screen, 16),
+                          stratify=stratify and method == "latent")
         out = METHODS[method](problem, generator)
         per = out.extra["rows_per_group"]
         groups = [slice(g * per, (g + 1) * per) for g in range(k)]
@@ -222,6 +223,7 @@ def run_inverse_benchmark(
     batch: int = 25,
     screen: int = 1,
     relative: bool = False,
+    stratify: bool = False,
     surrogate=None,
     generator=None,
     log: Callable[[str], None] | None = None,
@@ -253,6 +255,9 @@ def run_inverse_benchmark(
     relative : bool
         Match with the scale-free ``SpectrumMatch(relative=True)`` (each spectrum's MSE over
         its target's mean square) instead of the plain MSE.
+    stratify : bool
+        Latent methods with ``screen > 1``: keep the screened starts spread over the
+        material pairs (:func:`kerker.inverse_design`'s ``stratify``).
     log : callable, optional
         Progress lines.
     executor : optional
@@ -281,12 +286,12 @@ def run_inverse_benchmark(
     with exclusive_lock(path):  # one study per output: a second one would append the same targets again
         _run_locked(targets, path, executor, methods=methods, starts=starts, iterations=iterations,
                     population=population, generations=generations, lr=lr, seed=seed, batch=batch, screen=screen,
-                    relative=relative, surrogate=surrogate, generator=generator, log=log)
+                    relative=relative, stratify=stratify, surrogate=surrogate, generator=generator, log=log)
     return path
 
 
 def _run_locked(targets, path, executor, *, methods, starts, iterations, population, generations, lr, seed, batch,
-                screen, relative, surrogate, generator, log) -> None:
+                screen, relative, stratify, surrogate, generator, log) -> None:
     _drop_cut_line(path)
     done = _done(path)
     if any(STUDY_METHODS[m][0] == "latent" or STUDY_METHODS[m][1] == "surrogate" for m in methods):
@@ -314,7 +319,7 @@ def _run_locked(targets, path, executor, *, methods, starts, iterations, populat
                 started.setdefault(name, time.perf_counter())
                 yield name, (name, rows[b : b + per_batch], st, its)
 
-    options = {"lr": lr, "seed": seed, "screen": screen, "relative": relative}
+    options = {"lr": lr, "seed": seed, "screen": screen, "relative": relative, "stratify": bool(stratify)}
     results = executor.map(_solve_task, tasks(), shared=(targets, options, surrogate, generator), name="targets")
     try:
         with closing(results):  # an error or interrupt here cancels the batches still running
@@ -390,7 +395,7 @@ def run_inverse_study(
         summary counts each method's own targets.
     methods, seed, log, executor
         See :func:`run_inverse_benchmark`; ``options`` are passed on (starts, iterations,
-        population, generations, screen, batch, relative).
+        population, generations, screen, batch, relative, stratify).
 
     Returns
     -------

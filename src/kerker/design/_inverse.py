@@ -100,6 +100,7 @@ def inverse_design(
     patience: int = 20,
     relaxation: str = "straight-through",
     screen: int | None = None,
+    stratify: bool = False,
     surrogate=None,
     generator=None,
     progress=None,
@@ -148,6 +149,11 @@ def inverse_design(
         sizes per pair and descend from its best points (default 16); with ``layers != 2``,
         each material sequence descends from the best of ``screen`` times as many random
         thicknesses.
+    stratify : bool, default False
+        ``latent`` with ``screen > 1``: keep the screened starts spread over the material
+        pairs (each pair's best, then each pair's second best, ...) instead of the best
+        ``starts`` by loss alone, so that a pair whose random sizes score badly is still
+        descended (docs/design.md: fewer targets end with the wrong materials).
     surrogate, generator : optional
         Models to use instead of the shipped ones.
     progress : callable, optional
@@ -200,6 +206,11 @@ def inverse_design(
     if isinstance(screen, bool) or not isinstance(screen, (int, np.integer)) or screen < 0:
         raise ValueError(f"screen must be an integer >= 0, got {screen!r}")
 
+    if not isinstance(stratify, (bool, np.bool_)):
+        raise TypeError(f"stratify must be True or False, got {stratify!r}")
+    if stratify and (method != "latent" or layers != 2):
+        raise ValueError(f"stratify applies to method='latent' on core-shell particles (layers=2); "
+                         f"got method={method!r}, layers={layers!r}")
     if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 1:
         raise ValueError(f"layers must be a positive integer, got {layers!r}")
     if layers != 2:
@@ -246,7 +257,7 @@ def inverse_design(
 
     problem = Problem(
         objective, search, model_materials, core_choices, shell_choices, r_range, t_range, starts, iterations,
-        float(lr), int(seed), float(tol), int(patience), progress, screen=int(screen),
+        float(lr), int(seed), float(tol), int(patience), progress, screen=int(screen), stratify=bool(stratify),
     )
     out = METHODS[method](problem, generator)
 
@@ -277,6 +288,7 @@ def inverse_design(
             "fix_core": fix_core, "fix_shell": fix_shell, "materials": [model_materials[i] for i in allowed],
             "r_range": list(r_range), "t_range": list(t_range), "tol": tol, "patience": patience,
             "relaxation": relaxation if physics == "exact" else None, "screen": int(screen),
+            "stratify": bool(stratify),
         },
         "seed": int(seed),
         "search": out.extra,

@@ -45,6 +45,9 @@ class Problem:
     #: per group and keeps the best ``starts``; ``enumerate`` scores a ``screen`` x ``screen``
     #: grid of sizes per pair and starts from the best grid points. 0 or 1: random starts.
     screen: int = 0
+    #: ``latent`` with ``screen > 1``: keep the screened starts spread over the (core, shell)
+    #: pairs (:func:`stratified_keep`) instead of the best ``starts`` by loss alone.
+    stratify: bool = False
 
     @property
     def seeds(self) -> tuple:
@@ -163,6 +166,24 @@ def run_latent(problem: Problem, generator) -> SearchOutcome:
         return _run_latent(problem, generator)
 
 
+def stratified_keep(loss: np.ndarray, pair: np.ndarray, starts: int) -> np.ndarray:
+    """Indices of the ``starts`` screened candidates kept, spread over the material pairs.
+
+    Round robin by rank within each pair: every pair's best candidate (lowest ``loss``),
+    then every pair's second best, and so on, each round in order of loss, until ``starts``
+    are kept. ``pair`` labels each candidate. Returned in order of loss.
+    """
+    order = np.argsort(loss, kind="stable")
+    p = pair[order]
+    by_pair = np.argsort(p, kind="stable")  # positions grouped by pair, in order of loss inside each
+    grouped = p[by_pair]
+    first = np.r_[0, np.flatnonzero(np.diff(grouped)) + 1]
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[by_pair] = np.arange(grouped.size) - np.repeat(first, np.diff(np.r_[first, grouped.size]))
+    picked = np.lexsort((np.arange(order.size), rank))[:starts]  # by rank, then by loss
+    return order[np.sort(picked)]
+
+
 def _run_latent(problem: Problem, generator) -> SearchOutcome:
     m = len(problem.materials)
     fix_core = int(problem.core_choices[0]) if problem.core_choices.size == 1 else None
@@ -170,7 +191,17 @@ def _run_latent(problem: Problem, generator) -> SearchOutcome:
     k = max(1, problem.screen)
     z = torch.cat([generator.sample_latent(k * problem.starts, seed=s) for s in problem.seeds])
     screened = 0
-    if k > 1:  # keep the best `starts` of k * starts candidates per group (forward only)
+    if k > 1 and problem.stratify:  # the best `starts` of k * starts per group, spread over the pairs
+        with torch.no_grad():
+            p_core, p_shell, r, t = decode_with(generator, z, fix_core, fix_shell, problem)
+            cand = _soft_loss(problem, p_core, p_shell, r, t).numpy()
+        pair = (p_core.argmax(1) * m + p_shell.argmax(1)).numpy()
+        per = k * problem.starts
+        keep = np.concatenate([g * per + stratified_keep(cand[g * per : (g + 1) * per], pair[g * per : (g + 1) * per],
+                                                        problem.starts) for g in range(len(problem.seeds))])
+        z = z[torch.as_tensor(keep)]
+        screened = cand.size
+    elif k > 1:  # keep the best `starts` of k * starts candidates per group (forward only)
         with torch.no_grad():
             cand = _soft_loss(problem, *decode_with(generator, z, fix_core, fix_shell, problem))
         keep = cand.reshape(len(problem.seeds), -1).argsort(1)[:, : problem.starts]
