@@ -44,7 +44,6 @@ def _weight_row(m: int) -> tuple:
 _WEIGHT_NAMES = ("m", "m3", "m5", "i1", "i3", "i2")
 _WEIGHT_VARS = {n: n for n in _WEIGHT_NAMES}  # the weights as the loop's variables
 WEIGHTS = [None] + [_weight_row(m) for m in range(1, 65)]  # index m; extended on demand
-N_WEIGHTS = len(WEIGHTS)  # the rows there from the start
 
 
 @lru_cache(maxsize=None)

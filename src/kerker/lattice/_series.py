@@ -27,9 +27,7 @@ from kerker.lattice._arith import fcos, fexp, flog2, fmin, fsin, ipow, make
 from kerker.lattice._lambert import (
     EPS,
     LAMBERT_C,
-    N_WEIGHTS,
     SERIES,
-    WEIGHTS,
     finish_program,
     lambert,
     lambert_program,
@@ -261,8 +259,8 @@ def truncation_at(r, y, tol: float, spec: SeriesSpec):
     cached with ``M``. A point's truncation, value and certificate never depend on the other
     points of its batch. Returns an int and a list (one point), or int64 and float64 arrays.
     """
-    if type(y) is float:  # _r_key written out (one call less on the scalar path)
-        key = (max(math.ceil(math.log2(max(r, 1e-300)) * 64.0), _R_KEY_MIN), min(math.floor(y * 64.0), _Y_KEY_MAX), tol)
+    if type(y) is float:
+        key = (max(_r_key(r), _R_KEY_MIN), min(math.floor(y * 64.0), _Y_KEY_MAX), tol)
         got = spec.truncations.get(key)
         return spec.truncation(*key) if got is None else got
     if np.size(y) == 0:
@@ -328,10 +326,7 @@ def qseries(tau_f, tol: float, keys=SERIES, bound_keys=None) -> QSeries:
     # q^m accumulates m of those plus m complex products; the summation adds M eps.
     drift = EPS * (6.0 + 8.0 * PI * abs(tau_f))
     rel0 = (8.0 + m_terms) * EPS
-    if type(m_terms) is int and m_terms < N_WEIGHTS:  # lambert's common case, written out
-        v = (spec.programs.get(False) or spec.program(False))(q, None, m_terms, WEIGHTS)
-    else:
-        v = lambert(q, m_terms, spec)
+    v = lambert(q, m_terms, spec)
     b = spec.rounding(r, rel0, drift)
     qs = QSeries()
     qs.y, qs.terms = y, m_terms
